@@ -1,0 +1,188 @@
+//! vaucluse-atlas: a static site generator for the atlas of territorial-marketing practices
+//! of the cities of Vaucluse, and of the synergies between them.
+//!
+//! Data flows one way through one module per stage:
+//! [`load`] → [`resolve`] → [`analyse`] → [`render`] → [`write`].
+//! Every problem is a [`diagnostic::Diagnostic`] carrying its file, line and column.
+
+pub mod analyse;
+pub mod diagnostic;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod resolve;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use diagnostic::Diagnostic;
+use render::OutputFile;
+pub use resolve::ResolveOptions;
+
+/// What `build` and `check` are asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site folder (holds `atlas.yaml`, `content/`, `themes/`).
+    pub root: PathBuf,
+    /// Where to write the site; `<root>/public` by default.
+    pub output: Option<PathBuf>,
+    pub resolve: ResolveOptions,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BuildOptions { root: root.into(), output: None, resolve: ResolveOptions::default() }
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// The rendered site, in memory, and what was found on the way.
+#[derive(Debug)]
+pub struct Compiled {
+    pub files: Vec<OutputFile>,
+    pub pages: usize,
+    /// Warnings only: a compiled site has no error.
+    pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
+}
+
+/// Time spent in each stage, for the build summary and the benchmark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub load: Duration,
+    pub resolve: Duration,
+    pub analyse: Duration,
+    pub render: Duration,
+    pub write: Duration,
+}
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// Problems in the site's files (exit code 1). Sorted, errors and warnings.
+    Content(Vec<Diagnostic>),
+    /// A bad command line (exit code 2).
+    Usage(String),
+    /// The output could not be written (exit code 1).
+    Io(String),
+}
+
+/// Runs load → resolve → analyse → render: everything but writing. Returns the files, or
+/// every diagnostic (errors and warnings) when there is at least one error.
+pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut timings = Timings::default();
+    let started = Instant::now();
+    let (loaded, mut diagnostics) = load::load_site(&options.root);
+    timings.load = started.elapsed();
+
+    let started = Instant::now();
+    let (site, mut resolve_diagnostics) = resolve::resolve(&loaded, &options.resolve);
+    diagnostics.append(&mut resolve_diagnostics);
+    timings.resolve = started.elapsed();
+
+    let (site, theme) = match site {
+        Some(site) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            match render::Theme::load(&options.root, &site.config.theme) {
+                Ok(theme) => (site, theme),
+                Err(mut errors) => {
+                    diagnostics.append(&mut errors);
+                    return Err(sorted(diagnostics));
+                }
+            }
+        }
+        _ => {
+            if !diagnostics.iter().any(Diagnostic::is_error) {
+                diagnostics.push(Diagnostic::error("interne", "atlas.yaml", "le site n’a pas pu être construit"));
+            }
+            return Err(sorted(diagnostics));
+        }
+    };
+
+    let started = Instant::now();
+    let indexes = analyse::analyse(&site);
+    timings.analyse = started.elapsed();
+
+    let started = Instant::now();
+    let files = match render::render_site(&site, &indexes, &theme) {
+        Ok(files) => files,
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            return Err(sorted(diagnostics));
+        }
+    };
+    timings.render = started.elapsed();
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    Ok(Compiled { files, pages, warnings: sorted(diagnostics), timings })
+}
+
+fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostic::sort(&mut diagnostics);
+    diagnostics
+}
+
+/// Validates the whole site without writing anything. Returns every diagnostic.
+pub fn check(options: &BuildOptions) -> Vec<Diagnostic> {
+    match compile(options) {
+        Ok(compiled) => compiled.warnings,
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+/// Builds the site into the output folder, atomically.
+pub fn build(options: &BuildOptions) -> Result<Compiled, BuildError> {
+    let output = options.output_dir();
+    check_output_location(&options.root, &output).map_err(BuildError::Usage)?;
+    let mut compiled = compile(options).map_err(BuildError::Content)?;
+    let started = Instant::now();
+    write::write_atomically(&output, &compiled.files)
+        .map_err(|error| BuildError::Io(format!("écriture de {} impossible\u{a0}: {error}", output.display())))?;
+    compiled.timings.write = started.elapsed();
+    Ok(compiled)
+}
+
+/// The output folder is replaced whole by each build: refuse any place where that would
+/// destroy sources (the site root itself, one of its parents, or a source folder).
+pub fn check_output_location(root: &Path, output: &Path) -> Result<(), String> {
+    let absolute = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+        // Canonicalise what exists, so that `..` and links are compared for real.
+        let mut existing = p.clone();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_os_string());
+                    existing = parent.to_path_buf();
+                }
+                _ => break,
+            }
+        }
+        let mut resolved = existing.canonicalize().unwrap_or(existing);
+        for name in rest.into_iter().rev() {
+            resolved.push(name);
+        }
+        resolved
+    };
+    let root = absolute(root);
+    let output = absolute(output);
+    if root.starts_with(&output) {
+        return Err(format!(
+            "le dossier de sortie {} contient le site lui-même\u{a0}: il serait effacé par la construction",
+            output.display()
+        ));
+    }
+    for source in ["content", "themes", "templates", "static", "docs", "src", ".git"] {
+        if output.starts_with(root.join(source)) {
+            return Err(format!(
+                "le dossier de sortie {} est dans {source}/\u{a0}: choisissez un dossier à part, par exemple public/",
+                output.display()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,729 @@
+//! Stage 1, **load**: walk the site folder, read every source file, parse YAML and front
+//! matter into the types of [`crate::model`], and turn every problem into a [`Diagnostic`]
+//! with its file, line and column.
+//!
+//! Loading never stops at the first problem: every file is read and parsed independently
+//! (in parallel), so that `check` reports all broken files at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
+use crate::model::{
+    CaseFrontMatter, CityCard, EpciEntry, SiteConfig, StrategyEntry, TermEntry,
+};
+
+/// Source files larger than this are refused: no real card or case study comes near, and a
+/// runaway file (a pasted export, a binary) would otherwise slow every build.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// A file as read from disk: its path for messages and its text (BOM removed, CRLF folded).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Path relative to the site root, `/`-separated, as printed in messages.
+    pub display: String,
+    pub text: Arc<str>,
+}
+
+/// A parsed YAML file together with the file it came from.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub file: SourceFile,
+    pub value: T,
+}
+
+/// A city card, named by its file stem.
+#[derive(Debug, Clone)]
+pub struct LoadedCity {
+    pub slug: String,
+    pub file: SourceFile,
+    pub card: CityCard,
+}
+
+/// A case study: its front matter and its Markdown body.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    pub slug: String,
+    pub file: SourceFile,
+    pub front: CaseFrontMatter,
+    pub body: String,
+    /// 1-based line of the first body line in the file, to report Markdown problems.
+    pub body_line: usize,
+}
+
+/// Everything that could be read; what could not is in the diagnostics.
+#[derive(Debug, Default)]
+pub struct LoadedSite {
+    pub root: PathBuf,
+    pub config: Option<Parsed<SiteConfig>>,
+    pub cities: Vec<LoadedCity>,
+    pub cases: Vec<LoadedCase>,
+    pub strategies: Option<Parsed<Vec<StrategyEntry>>>,
+    pub channels: Option<Parsed<Vec<TermEntry>>>,
+    pub publics: Option<Parsed<Vec<TermEntry>>>,
+    pub epcis: Option<Parsed<Vec<EpciEntry>>>,
+}
+
+pub const CONFIG_FILE: &str = "atlas.yaml";
+pub const CITIES_DIR: &str = "content/villes";
+pub const CASES_DIR: &str = "content/cas";
+pub const REFERENTIAL_DIR: &str = "content/referentiel";
+
+/// Reads the whole site under `root`. Returns what was parsed and every problem found.
+pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut site = LoadedSite {
+        root: root.to_path_buf(),
+        ..LoadedSite::default()
+    };
+
+    site.config = load_yaml_file(root, &root.join(CONFIG_FILE), &mut diagnostics);
+
+    let referential = root.join(REFERENTIAL_DIR);
+    site.strategies = load_yaml_file(root, &referential.join("strategies.yaml"), &mut diagnostics);
+    site.channels = load_yaml_file(root, &referential.join("canaux.yaml"), &mut diagnostics);
+    site.publics = load_yaml_file(root, &referential.join("publics.yaml"), &mut diagnostics);
+    site.epcis = load_yaml_file(
+        root,
+        &referential.join("intercommunalites.yaml"),
+        &mut diagnostics,
+    );
+
+    let city_paths = collect_files(root, &root.join(CITIES_DIR), &["yaml", "yml"], &mut diagnostics);
+    let case_paths = collect_files(root, &root.join(CASES_DIR), &["md"], &mut diagnostics);
+
+    let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
+        .par_iter()
+        .map(|path| load_city(root, path))
+        .collect();
+    for result in cities {
+        match result {
+            Ok(city) => site.cities.push(city),
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+
+    let cases: Vec<Result<LoadedCase, Vec<Diagnostic>>> = case_paths
+        .par_iter()
+        .map(|path| load_case(root, path))
+        .collect();
+    for result in cases {
+        match result {
+            Ok(case) => site.cases.push(case),
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+
+    (site, diagnostics)
+}
+
+fn load_yaml_file<T: DeserializeOwned>(
+    root: &Path,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Parsed<T>> {
+    let file = match read_source(root, path) {
+        Ok(file) => file,
+        Err(error) => {
+            diagnostics.push(error);
+            return None;
+        }
+    };
+    match parse_yaml::<T>(&file, &file.text, 0) {
+        Ok(value) => Some(Parsed { file, value }),
+        Err(error) => {
+            diagnostics.push(error);
+            None
+        }
+    }
+}
+
+/// Lists the files with one of `extensions` below `dir`, sorted, reporting anything odd:
+/// a directory named like a content file, an unreadable entry, a symlink loop.
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    extensions: &[&str],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if !dir.is_dir() {
+        diagnostics.push(
+            Diagnostic::error(
+                "dossier-manquant",
+                display_path(root, dir),
+                "dossier introuvable",
+            )
+            .expected(format!(
+                "un dossier {} (même vide)",
+                quoted(&display_path(root, dir))
+            )),
+        );
+        return files;
+    }
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        // Editors' hidden files (.DS_Store, .swp, .git) are not content.
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                let message = if error.loop_ancestor().is_some() {
+                    "boucle de liens symboliques : ce lien pointe vers un de ses dossiers parents"
+                        .to_string()
+                } else {
+                    format!("lecture impossible ({})", io_reason(error.io_error()))
+                };
+                diagnostics.push(Diagnostic::error(
+                    "lecture",
+                    display_path(root, &path),
+                    french_spaces(&message),
+                ));
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy();
+        if name.ends_with('~') {
+            continue;
+        }
+        let extension = entry
+            .path()
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let wanted = extensions.contains(&extension.as_str());
+        if entry.file_type().is_dir() {
+            if wanted && entry.depth() > 0 {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "pas-un-fichier",
+                        display_path(root, entry.path()),
+                        french_spaces("ce nom désigne un dossier, pas un fichier"),
+                    )
+                    .hint(french_spaces("renommez ce dossier ou remplacez-le par un fichier")),
+                );
+            }
+            continue;
+        }
+        if wanted {
+            files.push(entry.into_path());
+        } else {
+            diagnostics.push(
+                Diagnostic::warning(
+                    "fichier-ignore",
+                    display_path(root, entry.path()),
+                    french_spaces("fichier ignoré : extension inattendue"),
+                )
+                .expected(format!(
+                    "un fichier {}",
+                    extensions
+                        .iter()
+                        .map(|e| format!(".{e}"))
+                        .collect::<Vec<_>>()
+                        .join(" ou ")
+                )),
+            );
+        }
+    }
+    files
+}
+
+/// Reads a file as UTF-8 text, refusing what cannot be content: too large, not UTF-8,
+/// empty. A UTF-8 byte-order mark is dropped and CRLF line ends are folded to LF, so that
+/// files saved by any editor parse the same.
+pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
+    let display = display_path(root, path);
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) => {
+            return Err(Diagnostic::error(
+                "lecture",
+                display,
+                french_spaces(&format!("lecture impossible ({})", io_reason(Some(&error)))),
+            ));
+        }
+    };
+    if metadata.is_dir() {
+        return Err(Diagnostic::error(
+            "pas-un-fichier",
+            display,
+            french_spaces("ce nom désigne un dossier, pas un fichier"),
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(
+            "fichier-trop-gros",
+            display,
+            french_spaces(&format!(
+                "fichier trop volumineux ({} octets) : la limite est de {} octets",
+                metadata.len(),
+                MAX_FILE_BYTES
+            )),
+        )
+        .hint("découpez le contenu en plusieurs fichiers"));
+    }
+    let bytes = std::fs::read(path).map_err(|error| {
+        Diagnostic::error(
+            "lecture",
+            display.clone(),
+            french_spaces(&format!("lecture impossible ({})", io_reason(Some(&error)))),
+        )
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let bytes = error.as_bytes();
+            let valid = error.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&bytes[..valid]);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let mut diagnostic = Diagnostic::error(
+                "encodage",
+                display,
+                format!(
+                    "le fichier n’est pas en UTF-8{}: octet invalide 0x{:02X} ligne {line}, colonne {column}",
+                    '\u{202f}',
+                    bytes[valid]
+                ),
+            )
+            .hint("réenregistrez le fichier en UTF-8 (dans votre éditeur : « Enregistrer avec l’encodage » → UTF-8)");
+            diagnostic.line = line;
+            diagnostic.column = column;
+            return Err(diagnostic);
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_string()
+    };
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error(
+            "fichier-vide",
+            display,
+            french_spaces("le fichier est vide"),
+        )
+        .hint(french_spaces(
+            "remplissez-le (voir docs/format.md) ou supprimez-le",
+        )));
+    }
+    Ok(SourceFile {
+        path: path.to_path_buf(),
+        display,
+        text: Arc::from(text),
+    })
+}
+
+fn load_city(root: &Path, path: &Path) -> Result<LoadedCity, Vec<Diagnostic>> {
+    let file = read_source(root, path).map_err(|e| vec![e])?;
+    let slug = file_slug(&file, path).map_err(|e| vec![e])?;
+    let card = parse_yaml::<CityCard>(&file, &file.text, 0).map_err(|e| vec![e])?;
+    Ok(LoadedCity { slug, file, card })
+}
+
+fn load_case(root: &Path, path: &Path) -> Result<LoadedCase, Vec<Diagnostic>> {
+    let file = read_source(root, path).map_err(|e| vec![e])?;
+    let slug = file_slug(&file, path).map_err(|e| vec![e])?;
+    let (front_text, body, body_line) = split_front_matter(&file).map_err(|e| vec![e])?;
+    let front = parse_yaml::<CaseFrontMatter>(&file, front_text, 1).map_err(|e| vec![e])?;
+    Ok(LoadedCase {
+        slug,
+        body: body.to_string(),
+        body_line,
+        file,
+        front,
+    })
+}
+
+/// The slug of a city or case study is its file name without extension; it becomes the URL,
+/// so it must already be a clean URL segment.
+fn file_slug(file: &SourceFile, path: &Path) -> Result<String, Diagnostic> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if is_slug(&stem) {
+        Ok(stem)
+    } else {
+        Err(Diagnostic::error(
+            "nom-de-fichier",
+            file.display.clone(),
+            format!(
+                "nom de fichier invalide {}{}: il sert d’adresse à la page",
+                quoted(&stem),
+                '\u{202f}'
+            ),
+        )
+        .expected("des minuscules sans accent, des chiffres et des tirets (ex. : l-isle-sur-la-sorgue)")
+        .hint(format!("renommez le fichier en {}", quoted(&slug::slugify(&stem)))))
+    }
+}
+
+/// A slug: lowercase ASCII letters and digits separated by single hyphens.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && !text.contains("--")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Splits `---\nYAML\n---\nbody`. Returns the YAML, the body and the body's first line.
+fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnostic> {
+    let text: &str = &file.text;
+    let first_line = text.lines().next().unwrap_or("");
+    if first_line.trim_end() != "---" {
+        return Err(Diagnostic::error(
+            "en-tete-manquant",
+            file.display.clone(),
+            french_spaces("l’étude de cas doit commencer par un en-tête YAML entre deux lignes « --- »"),
+        )
+        .at(&file.text, 1, 1, first_line.chars().count())
+        .expected(french_spaces("« --- » seul sur la première ligne"))
+        .hint(french_spaces(
+            "ajoutez une ligne « --- » avant « titre: … » et une autre après le dernier champ",
+        )));
+    }
+    let after_open = first_line.len() + 1;
+    let mut offset = after_open.min(text.len());
+    let mut line_number = 2;
+    for line in text[offset..].split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let yaml = &text[after_open.min(text.len())..offset];
+            let body_start = offset + line.len();
+            return Ok((yaml, &text[body_start.min(text.len())..], line_number + 1));
+        }
+        offset += line.len();
+        line_number += 1;
+    }
+    Err(Diagnostic::error(
+        "en-tete-non-ferme",
+        file.display.clone(),
+        french_spaces("l’en-tête YAML ouvert ligne 1 n’est jamais fermé"),
+    )
+    .at(&file.text, 1, 1, 3)
+    .expected(french_spaces("une ligne « --- » après le dernier champ de l’en-tête"))
+    .hint(french_spaces("ajoutez une ligne « --- » entre l’en-tête et le texte")))
+}
+
+/// Parses `yaml` (a file or its front matter, which starts `line_offset` lines into the
+/// file) and translates the parser's error into a French diagnostic.
+pub fn parse_yaml<T: DeserializeOwned>(
+    file: &SourceFile,
+    yaml: &str,
+    line_offset: usize,
+) -> Result<T, Diagnostic> {
+    if yaml.trim().is_empty() {
+        return Err(Diagnostic::error(
+            "yaml",
+            file.display.clone(),
+            french_spaces("l’en-tête YAML est vide"),
+        )
+        .at(&file.text, line_offset.max(1), 1, 3)
+        .expected("les champs décrits dans docs/format.md"));
+    }
+    serde_saphyr::from_str::<T>(yaml).map_err(|error| translate_yaml_error(file, &error, line_offset))
+}
+
+fn translate_yaml_error(file: &SourceFile, error: &serde_saphyr::Error, line_offset: usize) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    let inner = error.without_snippet();
+    let (line, column) = error
+        .location()
+        .map(|l| (l.line() as usize + line_offset, l.column() as usize))
+        .unwrap_or((0, 0));
+    let token_len = token_length(&file.text, line, column);
+    let (code, message, expected, hint): (&'static str, String, Option<String>, Option<String>) = match inner {
+        E::SerdeUnknownField { field, expected, .. } => (
+            "champ-inconnu",
+            format!("champ inconnu {}", quoted(field)),
+            Some(if expected.is_empty() {
+                "aucun champ à cet endroit".to_string()
+            } else {
+                format!("un de ces champs{}: {}", '\u{202f}', expected.join(", "))
+            }),
+            closest(field, expected.iter().copied()).map(did_you_mean),
+        ),
+        E::SerdeMissingField { field, .. } => (
+            "champ-manquant",
+            format!("champ obligatoire {} manquant", quoted(field)),
+            Some(format!("une ligne {}", quoted(&format!("{field}: …")))),
+            Some("voir docs/format.md pour la liste des champs".to_string()),
+        ),
+        E::SerdeUnknownVariant { variant, expected, .. } => (
+            "valeur-inconnue",
+            format!("valeur inconnue {}", quoted(variant)),
+            Some(format!(
+                "une de ces valeurs{}: {}",
+                '\u{202f}',
+                expected.join(", ")
+            )),
+            closest(variant, expected.iter().copied()).map(did_you_mean),
+        ),
+        E::SerdeInvalidType { unexpected, expected, .. } => (
+            "type-incorrect",
+            format!(
+                "type incorrect{}: {} trouvé",
+                '\u{202f}',
+                describe_serde_type(unexpected)
+            ),
+            Some(describe_serde_type(expected)),
+            None,
+        ),
+        E::SerdeInvalidValue { unexpected, expected, .. } => (
+            "valeur-incorrecte",
+            format!(
+                "valeur incorrecte{}: {}",
+                '\u{202f}',
+                describe_serde_type(unexpected)
+            ),
+            Some(describe_serde_type(expected)),
+            None,
+        ),
+        E::DuplicateMappingKey { key, .. } => (
+            "cle-repetee",
+            match key {
+                Some(key) => format!("le champ {} est écrit deux fois", quoted(key)),
+                None => "une clé est écrite deux fois".to_string(),
+            },
+            Some("chaque champ une seule fois".to_string()),
+            Some("supprimez ou fusionnez l’une des deux lignes".to_string()),
+        ),
+        E::Eof { .. } => (
+            "yaml",
+            "fin de fichier inattendue".to_string(),
+            Some("la suite du YAML (une valeur, un crochet ou un guillemet fermant ?)".to_string()),
+            None,
+        ),
+        E::InvalidScalar { ty, .. } => (
+            "type-incorrect",
+            format!(
+                "valeur incorrecte {}",
+                quoted(&token_text(&file.text, line, column))
+            ),
+            Some(describe_serde_type(ty)),
+            None,
+        ),
+        E::Unexpected { expected, .. } => (
+            "yaml",
+            "structure YAML inattendue".to_string(),
+            Some(describe_serde_type(expected)),
+            None,
+        ),
+        E::MultipleDocuments { .. } => (
+            "yaml",
+            french_spaces("plusieurs documents YAML dans un seul fichier (ligne « --- » en trop ?)"),
+            Some("un seul document".to_string()),
+            None,
+        ),
+        other => {
+            let raw = other.to_string();
+            let raw = raw.lines().next().unwrap_or("").to_string();
+            // The parser reports a tab where it stops, often the line before the tab: find it.
+            let tab_line = file
+                .text
+                .lines()
+                .enumerate()
+                .skip(line.saturating_sub(2))
+                .take(3)
+                .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
+                .map(|(index, _)| index + 1);
+            if let Some(tab_line) = tab_line {
+                let column = file.text.lines().nth(tab_line - 1).map_or(1, |l| l.find('\t').unwrap_or(0) + 1);
+                return Diagnostic::error(
+                    "tabulation",
+                    file.display.clone(),
+                    french_spaces(&format!("tabulation dans l’indentation, ligne {tab_line}")),
+                )
+                .at(&file.text, tab_line, column, 1)
+                .expected("des espaces\u{a0}: YAML n’accepte pas les tabulations pour indenter")
+                .hint("remplacez la tabulation par deux espaces");
+            }
+            (
+                "yaml",
+                format!("syntaxe YAML invalide{}: {}", '\u{202f}', strip_location(&raw)),
+                Some("du YAML valide (indentation par espaces, « clé: valeur »)".to_string()),
+                None,
+            )
+        }
+    };
+    let mut diagnostic = Diagnostic::error(code, file.display.clone(), french_spaces(&message));
+    if line > 0 {
+        diagnostic = diagnostic.at(&file.text, line, column.max(1), token_len);
+    }
+    if let Some(expected) = expected {
+        diagnostic = diagnostic.expected(french_spaces(&expected));
+    }
+    if let Some(hint) = hint {
+        diagnostic = diagnostic.hint(hint);
+    }
+    diagnostic
+}
+
+/// Length in characters of the token starting at (line, column), to underline it.
+fn token_length(text: &str, line: usize, column: usize) -> usize {
+    if line == 0 {
+        return 1;
+    }
+    text.lines()
+        .nth(line - 1)
+        .map(|l| {
+            l.chars()
+                .skip(column.saturating_sub(1))
+                .take_while(|c| !matches!(c, ':' | ',' | ']' | '}' | '#') && !c.is_whitespace())
+                .count()
+        })
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// The token starting at (line, column), for messages.
+fn token_text(text: &str, line: usize, column: usize) -> String {
+    let length = token_length(text, line, column);
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .map(|l| l.chars().skip(column.saturating_sub(1)).take(length).collect::<String>())
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string()
+}
+
+/// serde-saphyr appends "at line X column Y" to some messages; we print the position ourselves.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Serde describes types in English (`a sequence`, `u64`, `string "x"`): say it in French.
+fn describe_serde_type(text: &str) -> String {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("string ") {
+        return format!("le texte « {} »", rest.trim_matches('"'));
+    }
+    if let Some(rest) = text.strip_prefix("integer ") {
+        return format!("le nombre {rest}");
+    }
+    if let Some(rest) = text.strip_prefix("floating point ") {
+        return format!("le nombre {rest}");
+    }
+    if let Some(rest) = text.strip_prefix("boolean ") {
+        return format!("le booléen {rest}");
+    }
+    if let Some(rest) = text.strip_prefix("struct ") {
+        return format!("un objet {rest} (des lignes « champ: valeur »)");
+    }
+    match text {
+        "a sequence" | "sequence" => "une liste (« - élément » ou [a, b])".to_string(),
+        "a map" | "map" => "un objet (des lignes « champ: valeur »)".to_string(),
+        "a string" | "string" => "un texte".to_string(),
+        "a boolean" | "bool" => "true ou false".to_string(),
+        "unit value" | "null" => "une valeur vide".to_string(),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "a nonnegative integer" => {
+            "un nombre entier positif".to_string()
+        }
+        "i8" | "i16" | "i32" | "i64" | "isize" | "an integer" => "un nombre entier".to_string(),
+        "f32" | "f64" | "a float" => "un nombre".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Puts a narrow no-break space before `: ; ! ?` and inside « », as French typography wants,
+/// in messages written with ordinary spaces.
+pub fn french_spaces(text: &str) -> String {
+    text.replace(" :", "\u{202f}:")
+        .replace(" ;", "\u{202f};")
+        .replace(" !", "\u{202f}!")
+        .replace(" ?", "\u{202f}?")
+        .replace("« ", "«\u{202f}")
+        .replace(" »", "\u{202f}»")
+}
+
+fn io_reason(error: Option<&std::io::Error>) -> String {
+    match error.map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::NotFound) => "fichier introuvable".to_string(),
+        Some(std::io::ErrorKind::PermissionDenied) => "permission refusée".to_string(),
+        _ => match error.and_then(std::io::Error::raw_os_error) {
+            // ELOOP: a symbolic link that points to itself.
+            Some(40) => "boucle de liens symboliques".to_string(),
+            _ => error.map_or_else(|| "erreur inconnue".to_string(), |e| e.to_string()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from("content/cas/x.md"),
+            display: "content/cas/x.md".to_string(),
+            text: Arc::from(text),
+        }
+    }
+
+    #[test]
+    fn slugs_are_lowercase_ascii_kebab_case() {
+        assert!(is_slug("l-isle-sur-la-sorgue"));
+        assert!(is_slug("a1"));
+        assert!(!is_slug("Avignon"));
+        assert!(!is_slug("isle--sorgue"));
+        assert!(!is_slug("-a"));
+        assert!(!is_slug("é"));
+        assert!(!is_slug(""));
+    }
+
+    #[test]
+    fn front_matter_is_split_with_the_body_line() {
+        let file = source("---\ntitre: a\n---\n# Corps\n");
+        let (yaml, body, line) = split_front_matter(&file).unwrap();
+        assert_eq!(yaml, "titre: a\n");
+        assert_eq!(body, "# Corps\n");
+        assert_eq!(line, 4);
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_reported_at_line_one() {
+        let file = source("---\ntitre: a\n# Corps\n");
+        let error = split_front_matter(&file).unwrap_err();
+        assert_eq!(error.code, "en-tete-non-ferme");
+        assert_eq!(error.line, 1);
+    }
+
+    #[test]
+    fn missing_front_matter_is_reported() {
+        let file = source("titre: a\n");
+        let error = split_front_matter(&file).unwrap_err();
+        assert_eq!(error.code, "en-tete-manquant");
+    }
+
+    #[test]
+    fn yaml_errors_in_front_matter_point_at_the_file_line() {
+        let file = source("---\ntitre: a\nresum: b\n---\n");
+        let (yaml, _, _) = split_front_matter(&file).unwrap();
+        let error = parse_yaml::<CaseFrontMatter>(&file, yaml, 1).unwrap_err();
+        assert_eq!(error.code, "champ-inconnu");
+        assert_eq!(error.line, 3);
+        assert_eq!(error.column, 1);
+        assert_eq!(error.message, "champ inconnu «\u{202f}resum\u{202f}»");
+        assert_eq!(error.hint.as_deref(), Some("vouliez-vous dire «\u{202f}resume\u{202f}»\u{202f}?"));
+    }
+
+    #[test]
+    fn french_spaces_uses_narrow_no_break_spaces() {
+        assert_eq!(french_spaces("a : « b » ?"), "a\u{202f}: «\u{202f}b\u{202f}»\u{202f}?");
+    }
+}

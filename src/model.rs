@@ -1,0 +1,312 @@
+//! The content model as editors write it: one Rust type per file format.
+//!
+//! These types mirror the YAML files field by field (French keys, like French public open-data
+//! schemas). Unknown keys are rejected (`deny_unknown_fields`) so that a typo such as `titr:`
+//! is reported instead of silently ignored. Values that other files refer to, or that need a
+//! position in an error message, are wrapped in [`Spanned`] so that the resolve stage can point
+//! at the exact line and column.
+
+use serde::Deserialize;
+pub use serde_saphyr::Spanned;
+
+/// A text value with its position in the source file.
+pub type SpannedStr = Spanned<String>;
+
+/// `atlas.yaml`: the site configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Site title, shown in the header and in `<title>`.
+    pub titre: String,
+    /// One-sentence description, used on the home page and in `<meta name="description">`.
+    pub description: String,
+    /// Public address of the site, with a trailing slash; may include a sub-path.
+    pub base_url: SpannedStr,
+    /// Language of the content; only `fr` is supported.
+    #[serde(default = "default_langue")]
+    pub langue: SpannedStr,
+    /// Name of the theme folder under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: SpannedStr,
+    /// Minify the HTML output (default: true).
+    #[serde(default = "default_true")]
+    pub minifier: bool,
+    /// Who publishes the atlas (footer, feed author).
+    #[serde(default)]
+    pub editeur: Option<String>,
+    /// Introduction shown on the home page (Markdown).
+    #[serde(default)]
+    pub introduction: Option<String>,
+}
+
+fn default_langue() -> SpannedStr {
+    unspanned("fr".to_string())
+}
+fn default_theme() -> SpannedStr {
+    unspanned("default".to_string())
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A value that was not written in the file (a default): it has no position.
+pub fn unspanned<T>(value: T) -> Spanned<T> {
+    Spanned::new(
+        value,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
+
+/// A source: where a fact comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Short identifier, unique in the file, used by facts (`sources: [id]`). Optional in case
+    /// studies, where sources are listed at the end of the page.
+    #[serde(default)]
+    pub id: Option<SpannedStr>,
+    /// Title of the document or page.
+    pub titre: String,
+    /// Address of the document (http or https).
+    pub url: SpannedStr,
+    /// Date the source was consulted, `AAAA-MM-JJ`.
+    pub consulte: SpannedStr,
+}
+
+/// `content/villes/<slug>.yaml`: a city card.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityCard {
+    pub nom: String,
+    /// INSEE code of the commune, five characters (`"84007"`).
+    pub insee: SpannedStr,
+    /// Municipal population.
+    #[serde(default)]
+    pub population: Option<u64>,
+    /// Vintage (year) of the population figure.
+    #[serde(default)]
+    pub population_annee: Option<Spanned<i64>>,
+    /// Slug of the intercommunality (see `referentiel/intercommunalites.yaml`).
+    #[serde(default)]
+    pub epci: Option<SpannedStr>,
+    #[serde(default)]
+    pub coordonnees: Option<Coordinates>,
+    #[serde(default)]
+    pub site_web: Option<SpannedStr>,
+    /// `complete` or `a-completer` (default).
+    #[serde(default)]
+    pub fiche: CardStatus,
+    /// Source ids that support the identity facts above.
+    #[serde(default)]
+    pub sources_identite: Vec<SpannedStr>,
+    #[serde(default)]
+    pub marques: Vec<BrandFact>,
+    #[serde(default)]
+    pub publics: Vec<PublicFact>,
+    #[serde(default)]
+    pub strategies: Vec<StrategyFact>,
+    #[serde(default)]
+    pub canaux: Vec<ChannelFact>,
+    #[serde(default)]
+    pub labels: Vec<LabelFact>,
+    #[serde(default)]
+    pub evenements: Vec<EventFact>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum CardStatus {
+    #[serde(rename = "complete")]
+    Complete,
+    #[default]
+    #[serde(rename = "a-completer")]
+    ToComplete,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coordinates {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A brand, slogan or nickname attached to the city.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandFact {
+    pub nom: String,
+    /// Free text: « marque territoriale », « marque touristique », « slogan »…
+    #[serde(default)]
+    pub type_marque: Option<String>,
+    /// Date or year of launch, when sourced (`2019` or `2019-01-28`).
+    #[serde(default)]
+    pub depuis: Option<SpannedStr>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub sources: Vec<SpannedStr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicFact {
+    pub public: SpannedStr,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub sources: Vec<SpannedStr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyFact {
+    pub strategie: SpannedStr,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub sources: Vec<SpannedStr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelFact {
+    pub canal: SpannedStr,
+    #[serde(default)]
+    pub url: Option<SpannedStr>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Dated audience figures (followers, visitors…), when sourced.
+    #[serde(default)]
+    pub audience: Vec<AudienceFigure>,
+    pub sources: Vec<SpannedStr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceFigure {
+    pub valeur: f64,
+    /// What is counted: « abonnés », « visiteurs par an »…
+    pub unite: String,
+    /// Date of the figure, `AAAA`, `AAAA-MM` or `AAAA-MM-JJ`.
+    pub date: SpannedStr,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelFact {
+    pub nom: String,
+    #[serde(default)]
+    pub depuis: Option<SpannedStr>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub sources: Vec<SpannedStr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFact {
+    pub nom: String,
+    #[serde(default)]
+    pub depuis: Option<SpannedStr>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    pub sources: Vec<SpannedStr>,
+}
+
+/// Front matter of `content/cas/<slug>.md`: a case study.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFrontMatter {
+    pub titre: String,
+    pub resume: String,
+    pub villes: Vec<SpannedStr>,
+    #[serde(default)]
+    pub strategies: Vec<SpannedStr>,
+    #[serde(default)]
+    pub canaux: Vec<SpannedStr>,
+    #[serde(default)]
+    pub publics: Vec<SpannedStr>,
+    /// Date of the case study, `AAAA-MM-JJ`.
+    pub date: SpannedStr,
+    #[serde(default)]
+    pub statut: CaseStatus,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum CaseStatus {
+    #[default]
+    #[serde(rename = "publie")]
+    Published,
+    #[serde(rename = "brouillon")]
+    Draft,
+}
+
+/// The three levers of a territorial-marketing strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lever {
+    Image,
+    Valeur,
+    Mobilisation,
+}
+
+impl Lever {
+    pub const ALL: [Lever; 3] = [Lever::Image, Lever::Valeur, Lever::Mobilisation];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Lever::Image => "image",
+            Lever::Valeur => "valeur",
+            Lever::Mobilisation => "mobilisation",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Lever::Image => "Image",
+            Lever::Valeur => "Valeur",
+            Lever::Mobilisation => "Mobilisation",
+        }
+    }
+}
+
+/// One entry of `referentiel/strategies.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyEntry {
+    pub slug: SpannedStr,
+    pub nom: String,
+    pub levier: Lever,
+    pub definition: String,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+/// One entry of `referentiel/canaux.yaml` or `referentiel/publics.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermEntry {
+    pub slug: SpannedStr,
+    pub nom: String,
+    pub definition: String,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+/// One entry of `referentiel/intercommunalites.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpciEntry {
+    pub slug: SpannedStr,
+    /// SIREN code of the EPCI (nine digits).
+    pub code: SpannedStr,
+    pub nom: String,
+    /// CA, CC, METRO…
+    #[serde(default)]
+    pub nature: Option<String>,
+    /// INSEE codes of the member communes.
+    #[serde(default)]
+    pub membres: Vec<SpannedStr>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}

@@ -1,0 +1,873 @@
+//! Stage 4, **render**: the resolved site and its indexes become HTML pages, through Tera
+//! templates (the theme's, overridden file by file by the site's own `templates/`), Markdown
+//! for case studies, and minify-html. Nothing is written here: the result is a list of files
+//! in memory, in a stable order, so that the write stage can swap it in atomically and the
+//! same input always gives the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::analyse::Indexes;
+use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
+use crate::markdown::{self, typography};
+use crate::model::Lever;
+use crate::resolve::{Case, City, NamedFact, Site, SourceRef, TermFact};
+
+/// A file of the output: its path relative to the output folder and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The theme: templates (theme's, then the site's overrides) and static files.
+pub struct Theme {
+    tera: tera::Tera,
+    /// Where each template came from, to name it in errors.
+    template_files: BTreeMap<String, String>,
+    /// Static files: output path (`static/…`) → bytes.
+    statics: BTreeMap<String, Vec<u8>>,
+}
+
+/// Templates every theme must provide.
+pub const REQUIRED_TEMPLATES: &[&str] = &[
+    "index.html",
+    "villes.html",
+    "ville.html",
+    "cas_liste.html",
+    "cas.html",
+    "taxonomie.html",
+    "terme.html",
+    "intercommunalites.html",
+    "intercommunalite.html",
+    "404.html",
+];
+
+impl Theme {
+    /// Loads `themes/<name>/templates` and `static`, then the site's `templates/` and
+    /// `static/`, a site file replacing the theme file of the same name.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
+        let theme_dir = root.join("themes").join(name);
+        if !theme_dir.is_dir() {
+            let available: Vec<String> = std::fs::read_dir(root.join("themes"))
+                .map(|entries| {
+                    let mut names: Vec<String> = entries
+                        .filter_map(Result::ok)
+                        .filter(|e| e.path().is_dir())
+                        .map(|e| e.file_name().to_string_lossy().to_string())
+                        .collect();
+                    names.sort();
+                    names
+                })
+                .unwrap_or_default();
+            let mut diagnostic = Diagnostic::error(
+                "theme",
+                "atlas.yaml",
+                format!("thème introuvable {}\u{a0}: le dossier themes/{name}/ n’existe pas", quoted(name)),
+            )
+            .expected("le nom d’un dossier de themes/");
+            if let Some(candidate) = closest(name, available.iter().map(String::as_str)) {
+                diagnostic = diagnostic.hint(did_you_mean(candidate));
+            }
+            return Err(vec![diagnostic]);
+        }
+        let mut sources: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+        let mut diagnostics = Vec::new();
+        for dir in [theme_dir.join("templates"), root.join("templates")] {
+            for (name, path) in list_files(&dir) {
+                match crate::load::read_source(root, &path) {
+                    Ok(file) => {
+                        sources.insert(name, (path, file.text.to_string()));
+                    }
+                    Err(error) => diagnostics.push(error),
+                }
+            }
+        }
+        let mut tera = tera::Tera::new();
+        let mut template_files = BTreeMap::new();
+        for (name, (path, text)) in &sources {
+            template_files.insert(name.clone(), display_path(root, path));
+            if let Err(error) = tera.add_raw_template(name, text) {
+                diagnostics.push(Diagnostic::error(
+                    "gabarit",
+                    display_path(root, path),
+                    format!("gabarit invalide\u{a0}: {}", tera_message(&error)),
+                ));
+            }
+        }
+        for required in REQUIRED_TEMPLATES {
+            if !sources.contains_key(*required) {
+                diagnostics.push(Diagnostic::error(
+                    "gabarit-manquant",
+                    display_path(root, &theme_dir.join("templates").join(required)),
+                    format!("gabarit manquant {}", quoted(required)),
+                ));
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        let mut statics = BTreeMap::new();
+        for dir in [theme_dir.join("static"), root.join("static")] {
+            for (name, path) in list_files(&dir) {
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        statics.insert(format!("static/{name}"), bytes);
+                    }
+                    Err(error) => diagnostics.push(Diagnostic::error(
+                        "lecture",
+                        display_path(root, &path),
+                        format!("lecture impossible ({error})"),
+                    )),
+                }
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+        Ok(Theme { tera, template_files, statics })
+    }
+}
+
+/// Files below `dir`, as (`/`-separated relative name, path), sorted; hidden files skipped.
+fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut files: Vec<(String, PathBuf)> = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (display_path(dir, e.path()), e.into_path()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn tera_message(error: &tera::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        message.push_str(" — ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+/// One page to render: where it goes, which template, what it is given.
+struct Page {
+    /// Site path of the page (`villes/avignon/`), or the file name for `404.html`.
+    url: String,
+    output: String,
+    template: &'static str,
+    context: Value,
+}
+
+/// Renders every page of the site. Returns the output files sorted by path, or every problem
+/// found (broken internal links in Markdown, template errors).
+pub fn render_site(site: &Site, ix: &Indexes, theme: &Theme) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let ctx = Ctx { site, ix };
+    let mut diagnostics = Vec::new();
+
+    // Markdown first (in parallel): case-study bodies and the home introduction.
+    let case_bodies: Vec<markdown::RenderedMarkdown> = site
+        .cases
+        .par_iter()
+        .map(|case| markdown::render(&case.body, &format!("cas/{}/", case.slug), &site.config.base_path))
+        .collect();
+    let introduction = site
+        .config
+        .introduction
+        .as_deref()
+        .map(|text| markdown::render(text, "", &site.config.base_path));
+
+    let mut pages = Vec::new();
+    pages.push(ctx.home_page(introduction.as_ref().map(|m| m.html.as_str())));
+    pages.push(ctx.cities_page());
+    for (index, city) in site.cities.iter().enumerate() {
+        pages.push(ctx.city_page(index, city));
+    }
+    pages.push(ctx.cases_page());
+    for (index, case) in site.cases.iter().enumerate() {
+        pages.push(ctx.case_page(index, case, &case_bodies[index].html));
+    }
+    pages.extend(ctx.taxonomy_pages());
+    pages.push(ctx.epcis_page());
+    for index in 0..site.epcis.len() {
+        pages.push(ctx.epci_page(index));
+    }
+    pages.push(ctx.not_found_page());
+
+    // Internal links written in Markdown must point to a page or a static file.
+    let known: BTreeSet<&str> = pages
+        .iter()
+        .map(|p| p.url.as_str())
+        .chain(theme.statics.keys().map(String::as_str))
+        .collect();
+    for (case, body) in site.cases.iter().zip(&case_bodies) {
+        for link in &body.internal_links {
+            if !known.contains(link.target.as_str()) {
+                let line = case.body_line + case.body[..link.offset.min(case.body.len())].matches('\n').count();
+                let line_start = case.body[..link.offset.min(case.body.len())].rfind('\n').map_or(0, |i| i + 1);
+                let column = case.body[line_start..link.offset.min(case.body.len())].chars().count() + 1;
+                diagnostics.push(broken_link(&case.file, &case.text, line, column, &link.written, &link.target, &known));
+            }
+        }
+    }
+    if let Some(intro) = &introduction {
+        for link in &intro.internal_links {
+            if !known.contains(link.target.as_str()) {
+                diagnostics.push(broken_link("atlas.yaml", &Arc::from(""), 0, 0, &link.written, &link.target, &known));
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+
+    let css_version = theme
+        .statics
+        .get("static/style.css")
+        .map(|bytes| format!("{:08x}", fnv1a(bytes) as u32))
+        .unwrap_or_default();
+    let site_value = json!({
+        "titre": site.config.titre,
+        "description": typography(&site.config.description),
+        "base_url": site.config.base_url,
+        "base_path": site.config.base_path,
+        "langue": site.config.langue,
+        "editeur": site.config.editeur,
+        "css": format!("{}static/style.css?v={css_version}", site.config.base_path),
+        "favicon": format!("{}static/favicon.svg", site.config.base_path),
+        "nav": [
+            {"nom": "Villes", "url": ctx.url("villes/"), "section": "villes"},
+            {"nom": "Études de cas", "url": ctx.url("cas/"), "section": "cas"},
+            {"nom": "Stratégies", "url": ctx.url("strategies/"), "section": "strategies"},
+            {"nom": "Canaux", "url": ctx.url("canaux/"), "section": "canaux"},
+            {"nom": "Publics", "url": ctx.url("publics/"), "section": "publics"},
+            {"nom": "Intercommunalités", "url": ctx.url("intercommunalites/"), "section": "intercommunalites"},
+        ],
+    });
+
+    let minify_config = minify_html::Cfg {
+        minify_css: true,
+        minify_js: true,
+        keep_html_and_head_opening_tags: true,
+        ..minify_html::Cfg::new()
+    };
+    let rendered: Vec<Result<OutputFile, Diagnostic>> = pages
+        .par_iter()
+        .map(|page| {
+            let mut context = tera::Context::new();
+            context.insert("site", &site_value);
+            if let Value::Object(map) = &page.context {
+                for (key, value) in map {
+                    context.insert(key.clone(), value);
+                }
+            }
+            let html = theme.tera.render(page.template, &context).map_err(|error| {
+                Diagnostic::error(
+                    "gabarit",
+                    theme.template_files.get(page.template).cloned().unwrap_or_else(|| page.template.to_string()),
+                    format!("rendu impossible de la page /{}\u{a0}: {}", page.url, tera_message(&error)),
+                )
+            })?;
+            let bytes = if site.config.minifier {
+                minify_html::minify(html.as_bytes(), &minify_config)
+            } else {
+                html.into_bytes()
+            };
+            Ok(OutputFile { path: page.output.clone(), bytes })
+        })
+        .collect();
+    let mut files = Vec::with_capacity(rendered.len() + theme.statics.len());
+    for result in rendered {
+        match result {
+            Ok(file) => files.push(file),
+            Err(error) => diagnostics.push(error),
+        }
+    }
+    if !diagnostics.is_empty() {
+        diagnostics.truncate(20);
+        return Err(diagnostics);
+    }
+    for (path, bytes) in &theme.statics {
+        files.push(OutputFile { path: path.clone(), bytes: bytes.clone() });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn broken_link(file: &str, text: &Arc<str>, line: usize, column: usize, written: &str, target: &str, known: &BTreeSet<&str>) -> Diagnostic {
+    let suggestion = closest(target, known.iter().copied());
+    let message = match suggestion {
+        Some(s) => format!("lien interne cassé {}\u{a0}: aucune page /{target} — vouliez-vous dire /{s}\u{202f}?", quoted(written)),
+        None => format!("lien interne cassé {}\u{a0}: aucune page /{target}", quoted(written)),
+    };
+    let mut diagnostic = Diagnostic::error("lien-casse", file, message)
+        .expected("l’adresse d’une page de l’atlas, ex.\u{a0}: /villes/avignon/ ou ../autre-cas/");
+    if line > 0 {
+        diagnostic = diagnostic.at(text, line, column, written.chars().count());
+    }
+    diagnostic
+}
+
+/// 64-bit FNV-1a: a stable content hash for cache-busting asset URLs.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Numbers the French way: `92 188` with narrow no-break spaces.
+pub fn format_number(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A figure that may have decimals: `1,5` (decimal comma) or `142 316`.
+pub fn format_decimal(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let sign = if value < 0.0 { "-" } else { "" };
+        format!("{sign}{}", format_number(value.abs() as u64))
+    } else {
+        format!("{value}").replace('.', ",")
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+];
+
+/// `2019-01-28` → `28 janvier 2019`; `2019-01` → `janvier 2019`; `2019` → `2019`.
+pub fn format_date(text: &str) -> String {
+    let parts: Vec<&str> = text.split('-').collect();
+    let month = |m: &str| m.parse::<usize>().ok().and_then(|m| MONTHS.get(m.wrapping_sub(1))).copied();
+    match parts.as_slice() {
+        [year, m, day] => match (month(m), day.parse::<u32>()) {
+            (Some(name), Ok(1)) => format!("1er {name} {year}"),
+            (Some(name), Ok(day)) => format!("{day} {name} {year}"),
+            _ => text.to_string(),
+        },
+        [year, m] => month(m).map_or_else(|| text.to_string(), |name| format!("{name} {year}")),
+        _ => text.to_string(),
+    }
+}
+
+/// Builds page contexts. Every URL given to templates is complete (base path included), so
+/// templates never compute links.
+struct Ctx<'a> {
+    site: &'a Site,
+    ix: &'a Indexes,
+}
+
+impl Ctx<'_> {
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.site.config.base_path, path)
+    }
+
+    fn page(&self, url: &str, titre: &str, description: &str, section: &str, fil: Value) -> Value {
+        json!({
+            "url": self.url(url),
+            "canonical": format!("{}{}", self.site.config.base_url, url),
+            "titre": typography(titre),
+            "description": typography(description),
+            "section": section,
+            "fil": fil,
+        })
+    }
+
+    fn crumb(&self, nom: &str, url: &str) -> Value {
+        json!({"nom": nom, "url": self.url(url)})
+    }
+
+    fn city_link(&self, index: usize) -> Value {
+        let city = &self.site.cities[index];
+        json!({"nom": city.nom, "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
+    }
+
+    fn strategy_link(&self, index: usize) -> Value {
+        let s = &self.site.strategies[index];
+        json!({"nom": s.nom, "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
+    }
+
+    fn channel_link(&self, index: usize) -> Value {
+        let t = &self.site.channels[index];
+        json!({"nom": t.nom, "url": self.url(&format!("canaux/{}/", t.slug))})
+    }
+
+    fn public_link(&self, index: usize) -> Value {
+        let t = &self.site.publics[index];
+        json!({"nom": t.nom, "url": self.url(&format!("publics/{}/", t.slug))})
+    }
+
+    fn epci_link(&self, index: usize) -> Value {
+        let e = &self.site.epcis[index];
+        json!({"nom": e.nom, "url": self.url(&format!("intercommunalites/{}/", e.slug))})
+    }
+
+    fn sources(&self, sources: &[SourceRef]) -> Value {
+        Value::Array(
+            sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    json!({
+                        "numero": i + 1,
+                        "ancre": format!("source-{}", i + 1),
+                        "titre": typography(&s.titre),
+                        "url": s.url,
+                        "consulte": format_date(&s.consulte),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Citations of a fact: numbers pointing to the page's source list.
+    fn citations(&self, sources: &[usize]) -> Value {
+        Value::Array(sources.iter().map(|i| json!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)})).collect())
+    }
+
+    fn case_summary(&self, index: usize) -> Value {
+        let case = &self.site.cases[index];
+        json!({
+            "titre": typography(&case.titre),
+            "url": self.url(&format!("cas/{}/", case.slug)),
+            "resume": typography(&case.resume),
+            "date": case.date,
+            "date_fr": format_date(&case.date),
+            "brouillon": case.draft,
+            "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+            "strategies": case.strategies.iter().map(|&s| self.strategy_link(s)).collect::<Vec<_>>(),
+        })
+    }
+
+    fn city_summary(&self, index: usize) -> Value {
+        let city = &self.site.cities[index];
+        json!({
+            "nom": city.nom,
+            "slug": city.slug,
+            "url": self.url(&format!("villes/{}/", city.slug)),
+            "insee": city.insee,
+            "population": city.population,
+            "population_fr": city.population.map(format_number),
+            "epci": city.epci.map(|e| self.epci_link(e)),
+            "complete": city.complete,
+            "nb_strategies": city.strategies.len(),
+            "nb_cas": self.ix.cases_by_city[index].len(),
+        })
+    }
+
+    fn by_name(&self, mut cities: Vec<usize>) -> Vec<usize> {
+        cities.sort_by_cached_key(|&c| (crate::resolve::sort_key(&self.site.cities[c].nom), c));
+        cities
+    }
+
+    fn home_page(&self, introduction: Option<&str>) -> Page {
+        let site = self.site;
+        let mut principal: Vec<usize> = (0..site.cities.len()).filter(|&c| site.cities[c].complete).collect();
+        principal.sort_by_key(|&c| (std::cmp::Reverse(site.cities[c].population.unwrap_or(0)), c));
+        let levers: Vec<Value> = Lever::ALL
+            .iter()
+            .map(|&lever| {
+                let strategies: Vec<Value> = (0..site.strategies.len())
+                    .filter(|&s| site.strategies[s].levier == lever)
+                    .map(|s| {
+                        let mut link = self.strategy_link(s);
+                        link["nb_villes"] = json!(self.ix.cities_by_strategy[s].len());
+                        link
+                    })
+                    .collect();
+                json!({"slug": lever.slug(), "nom": lever.label(), "definition": lever_definition(lever), "strategies": strategies})
+            })
+            .collect();
+        Page {
+            url: String::new(),
+            output: "index.html".into(),
+            template: "index.html",
+            context: json!({
+                "page": self.page("", &site.config.titre, &site.config.description, "accueil", json!([])),
+                "introduction": introduction,
+                "chiffres": {
+                    "villes": site.cities.len(),
+                    "villes_completes": principal.len(),
+                    "cas": site.cases.len(),
+                    "strategies": site.strategies.len(),
+                    "intercommunalites": site.epcis.len(),
+                },
+                "villes_principales": principal.iter().map(|&c| self.city_summary(c)).collect::<Vec<_>>(),
+                "cas_recents": (0..site.cases.len().min(6)).map(|c| self.case_summary(c)).collect::<Vec<_>>(),
+                "leviers": levers,
+            }),
+        }
+    }
+
+    fn cities_page(&self) -> Page {
+        let all = self.by_name((0..self.site.cities.len()).collect());
+        let complete: Vec<Value> = all.iter().filter(|&&c| self.site.cities[c].complete).map(|&c| self.city_summary(c)).collect();
+        let others: Vec<Value> = all.iter().filter(|&&c| !self.site.cities[c].complete).map(|&c| self.city_summary(c)).collect();
+        Page {
+            url: "villes/".into(),
+            output: "villes/index.html".into(),
+            template: "villes.html",
+            context: json!({
+                "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", json!([])),
+                "villes_completes": complete,
+                "villes_a_completer": others,
+                "total": all.len(),
+            }),
+        }
+    }
+
+    fn term_facts(&self, facts: &[TermFact], link: impl Fn(usize) -> Value) -> Vec<Value> {
+        facts
+            .iter()
+            .map(|f| {
+                let mut value = link(f.term);
+                value["detail"] = json!(f.detail.as_deref().map(typography));
+                value["lien"] = json!(f.url);
+                value["audience"] = json!(f.audience.iter().map(|a| json!({
+                    "valeur": format_decimal(a.valeur),
+                    "unite": a.unite,
+                    "date": format_date(&a.date),
+                })).collect::<Vec<_>>());
+                value["sources"] = self.citations(&f.sources);
+                value
+            })
+            .collect()
+    }
+
+    fn named_facts(&self, facts: &[NamedFact]) -> Vec<Value> {
+        facts
+            .iter()
+            .map(|f| {
+                json!({
+                    "nom": typography(&f.nom),
+                    "type": f.kind,
+                    "depuis": f.depuis.as_deref().map(format_date),
+                    "detail": f.detail.as_deref().map(typography),
+                    "sources": self.citations(&f.sources),
+                })
+            })
+            .collect()
+    }
+
+    fn city_page(&self, index: usize, city: &City) -> Page {
+        let url = format!("villes/{}/", city.slug);
+        let mut strategies_by_lever: Vec<Value> = Vec::new();
+        for lever in Lever::ALL {
+            let facts: Vec<TermFact> = city.strategies.iter().filter(|f| self.site.strategies[f.term].levier == lever).cloned().collect();
+            if !facts.is_empty() {
+                strategies_by_lever.push(json!({
+                    "slug": lever.slug(),
+                    "nom": lever.label(),
+                    "strategies": self.term_facts(&facts, |s| self.strategy_link(s)),
+                }));
+            }
+        }
+        let description = match (city.population, city.epci) {
+            (Some(p), Some(e)) => format!("{} ({} habitants, {}) : marketing territorial, stratégies, canaux et études de cas.", city.nom, format_number(p), self.site.epcis[e].nom),
+            _ => format!("{} : marketing territorial, stratégies, canaux et études de cas.", city.nom),
+        };
+        Page {
+            url: url.clone(),
+            output: format!("{url}index.html"),
+            template: "ville.html",
+            context: json!({
+                "page": self.page(&url, &city.nom, &description, "villes", json!([self.crumb("Villes", "villes/")])),
+                "ville": {
+                    "nom": city.nom,
+                    "slug": city.slug,
+                    "insee": city.insee,
+                    "population": city.population.map(format_number),
+                    "population_annee": city.population_annee,
+                    "epci": city.epci.map(|e| self.epci_link(e)),
+                    "coordonnees": city.coordonnees.map(|c| json!({"lat": c.lat, "lon": c.lon})),
+                    "site_web": city.site_web,
+                    "complete": city.complete,
+                    "sources_identite": self.citations(&city.identity_sources),
+                    "marques": self.named_facts(&city.brands),
+                    "publics": self.term_facts(&city.publics, |p| self.public_link(p)),
+                    "leviers": strategies_by_lever,
+                    "nb_strategies": city.strategies.len(),
+                    "canaux": self.term_facts(&city.channels, |c| self.channel_link(c)),
+                    "labels": self.named_facts(&city.labels),
+                    "evenements": self.named_facts(&city.events),
+                    "sources": self.sources(&city.sources),
+                },
+                "cas": self.ix.cases_by_city[index].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    fn cases_page(&self) -> Page {
+        Page {
+            url: "cas/".into(),
+            output: "cas/index.html".into(),
+            template: "cas_liste.html",
+            context: json!({
+                "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", json!([])),
+                "cas": (0..self.site.cases.len()).map(|c| self.case_summary(c)).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    fn case_page(&self, _index: usize, case: &Case, html: &str) -> Page {
+        let url = format!("cas/{}/", case.slug);
+        Page {
+            url: url.clone(),
+            output: format!("{url}index.html"),
+            template: "cas.html",
+            context: json!({
+                "page": self.page(&url, &case.titre, &case.resume, "cas", json!([self.crumb("Études de cas", "cas/")])),
+                "cas": {
+                    "titre": typography(&case.titre),
+                    "resume": typography(&case.resume),
+                    "date": case.date,
+                    "date_fr": format_date(&case.date),
+                    "brouillon": case.draft,
+                    "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+                    "strategies": case.strategies.iter().map(|&s| self.strategy_link(s)).collect::<Vec<_>>(),
+                    "canaux": case.channels.iter().map(|&c| self.channel_link(c)).collect::<Vec<_>>(),
+                    "publics": case.publics.iter().map(|&p| self.public_link(p)).collect::<Vec<_>>(),
+                    "contenu": html,
+                    "sources": self.sources(&case.sources),
+                },
+            }),
+        }
+    }
+
+    /// Listing and term pages for strategies, channels and publics.
+    fn taxonomy_pages(&self) -> Vec<Page> {
+        let site = self.site;
+        let mut pages = Vec::new();
+        struct Taxonomy<'t> {
+            slug: &'static str,
+            nom: &'static str,
+            singulier: &'static str,
+            intro: &'static str,
+            terms: Vec<(&'t str, &'t str, &'t str, Option<Lever>, &'t [SourceRef])>,
+            cities: &'t [Vec<usize>],
+            cases: &'t [Vec<usize>],
+        }
+        let taxonomies = [
+            Taxonomy {
+                slug: "strategies",
+                nom: "Stratégies",
+                singulier: "Stratégie",
+                intro: "Les stratégies de marketing territorial observées, classées selon les trois leviers : l’image, la valeur perçue et la mobilisation.",
+                terms: site.strategies.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), Some(s.levier), s.sources.as_slice())).collect(),
+                cities: &self.ix.cities_by_strategy,
+                cases: &self.ix.cases_by_strategy,
+            },
+            Taxonomy {
+                slug: "canaux",
+                nom: "Canaux",
+                singulier: "Canal",
+                intro: "Les outils et canaux de communication, numériques ou non, par lesquels les villes s’adressent à leurs publics.",
+                terms: site.channels.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), None, s.sources.as_slice())).collect(),
+                cities: &self.ix.cities_by_channel,
+                cases: &self.ix.cases_by_channel,
+            },
+            Taxonomy {
+                slug: "publics",
+                nom: "Publics cibles",
+                singulier: "Public cible",
+                intro: "Les publics que les stratégies de marketing territorial cherchent à attirer, retenir ou mobiliser.",
+                terms: site.publics.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), None, s.sources.as_slice())).collect(),
+                cities: &self.ix.cities_by_public,
+                cases: &self.ix.cases_by_public,
+            },
+        ];
+        for taxonomy in &taxonomies {
+            let summary = |i: usize| {
+                let (slug, nom, definition, lever, _) = taxonomy.terms[i];
+                json!({
+                    "nom": nom,
+                    "url": self.url(&format!("{}/{slug}/", taxonomy.slug)),
+                    "definition": typography(definition),
+                    "levier": lever.map(Lever::slug),
+                    "nb_villes": taxonomy.cities[i].len(),
+                    "nb_cas": taxonomy.cases[i].len(),
+                })
+            };
+            let groups: Vec<Value> = if taxonomy.slug == "strategies" {
+                Lever::ALL
+                    .iter()
+                    .map(|&lever| {
+                        json!({
+                            "slug": lever.slug(),
+                            "titre": format!("Levier {}", lever.label().to_lowercase()),
+                            "definition": lever_definition(lever),
+                            "termes": (0..taxonomy.terms.len()).filter(|&i| taxonomy.terms[i].3 == Some(lever)).map(summary).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect()
+            } else {
+                vec![json!({"slug": "", "titre": null, "definition": null, "termes": (0..taxonomy.terms.len()).map(summary).collect::<Vec<_>>()})]
+            };
+            let list_url = format!("{}/", taxonomy.slug);
+            let taxonomy_value = json!({"slug": taxonomy.slug, "nom": taxonomy.nom, "singulier": taxonomy.singulier, "url": self.url(&list_url)});
+            pages.push(Page {
+                url: list_url.clone(),
+                output: format!("{list_url}index.html"),
+                template: "taxonomie.html",
+                context: json!({
+                    "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, json!([])),
+                    "taxonomie": taxonomy_value,
+                    "introduction": typography(taxonomy.intro),
+                    "groupes": groups,
+                }),
+            });
+            for (i, &(slug, nom, definition, lever, sources)) in taxonomy.terms.iter().enumerate() {
+                let url = format!("{}/{slug}/", taxonomy.slug);
+                let facts: Vec<Value> = self
+                    .by_name(taxonomy.cities[i].clone())
+                    .into_iter()
+                    .map(|c| {
+                        let city = &site.cities[c];
+                        let fact = match taxonomy.slug {
+                            "strategies" => city.strategies.iter().find(|f| f.term == i),
+                            "canaux" => city.channels.iter().find(|f| f.term == i),
+                            _ => city.publics.iter().find(|f| f.term == i),
+                        };
+                        let mut link = self.city_link(c);
+                        link["detail"] = json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
+                        link
+                    })
+                    .collect();
+                pages.push(Page {
+                    url: url.clone(),
+                    output: format!("{url}index.html"),
+                    template: "terme.html",
+                    context: json!({
+                        "page": self.page(&url, nom, definition, taxonomy.slug, json!([self.crumb(taxonomy.nom, &list_url)])),
+                        "taxonomie": taxonomy_value,
+                        "terme": {
+                            "nom": nom,
+                            "slug": slug,
+                            "definition": typography(definition),
+                            "levier": lever.map(|l| json!({"slug": l.slug(), "nom": l.label(), "url": self.url(&format!("strategies/#levier-{}", l.slug()))})),
+                            "sources": self.sources(sources),
+                        },
+                        "villes": facts,
+                        "cas": taxonomy.cases[i].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+                    }),
+                });
+            }
+        }
+        pages
+    }
+
+    fn epcis_page(&self) -> Page {
+        let epcis: Vec<Value> = self
+            .site
+            .epcis
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                json!({
+                    "nom": e.nom,
+                    "url": self.url(&format!("intercommunalites/{}/", e.slug)),
+                    "nature": e.nature,
+                    "code": e.code,
+                    "nb_membres": e.membres.len(),
+                    "villes": self.by_name(self.ix.cities_by_epci[i].clone()).into_iter().map(|c| self.city_link(c)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Page {
+            url: "intercommunalites/".into(),
+            output: "intercommunalites/index.html".into(),
+            template: "intercommunalites.html",
+            context: json!({
+                "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", json!([])),
+                "intercommunalites": epcis,
+            }),
+        }
+    }
+
+    fn epci_page(&self, index: usize) -> Page {
+        let epci = &self.site.epcis[index];
+        let url = format!("intercommunalites/{}/", epci.slug);
+        let cities = self.by_name(self.ix.cities_by_epci[index].clone());
+        Page {
+            url: url.clone(),
+            output: format!("{url}index.html"),
+            template: "intercommunalite.html",
+            context: json!({
+                "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", json!([self.crumb("Intercommunalités", "intercommunalites/")])),
+                "epci": {
+                    "nom": epci.nom,
+                    "code": epci.code,
+                    "nature": epci.nature,
+                    "nb_membres": epci.membres.len(),
+                    "sources": self.sources(&epci.sources),
+                },
+                "villes": cities.iter().map(|&c| self.city_summary(c)).collect::<Vec<_>>(),
+                "cas": self.ix.cases_by_epci[index].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    fn not_found_page(&self) -> Page {
+        Page {
+            url: "404.html".into(),
+            output: "404.html".into(),
+            template: "404.html",
+            context: json!({
+                "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", json!([])),
+            }),
+        }
+    }
+}
+
+fn lever_definition(lever: Lever) -> &'static str {
+    match lever {
+        Lever::Image => "Agir sur la réputation du territoire\u{202f}: marques, signatures, labels, classements.",
+        Lever::Valeur => "Augmenter la valeur perçue par les publics visés\u{202f}: événements, services, applications, offres.",
+        Lever::Mobilisation => "Mobiliser celles et ceux qui portent le territoire\u{202f}: ambassadeurs, prescripteurs, habitants.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_use_narrow_no_break_spaces() {
+        assert_eq!(format_number(92188), "92\u{202f}188");
+        assert_eq!(format_number(1661), "1\u{202f}661");
+        assert_eq!(format_number(999), "999");
+        assert_eq!(format_number(1_500_000), "1\u{202f}500\u{202f}000");
+        assert_eq!(format_decimal(1.5), "1,5");
+        assert_eq!(format_decimal(142316.0), "142\u{202f}316");
+    }
+
+    #[test]
+    fn dates_are_written_in_french() {
+        assert_eq!(format_date("2019-01-28"), "28 janvier 2019");
+        assert_eq!(format_date("2024-06-01"), "1er juin 2024");
+        assert_eq!(format_date("2021-10"), "octobre 2021");
+        assert_eq!(format_date("2018"), "2018");
+    }
+}
