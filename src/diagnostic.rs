@@ -270,12 +270,20 @@ impl miette::SourceCode for Diagnostic {
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let source = self.source.as_deref().ok_or(miette::MietteError::OutOfBounds)?;
         let contents = source.read_span(span, context_lines_before, context_lines_after)?;
+        // miette counts columns in bytes; editors (and our summary line) count characters.
+        let offset = span.offset().min(source.len());
+        let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let column = if context_lines_before == 0 && context_lines_after == 0 {
+            source.get(line_start..offset).map_or(contents.column(), |s| s.chars().count())
+        } else {
+            contents.column()
+        };
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.file.clone(),
             contents.data(),
             *contents.span(),
             contents.line(),
-            contents.column(),
+            column,
             contents.line_count(),
         )))
     }

@@ -439,10 +439,15 @@ pub fn parse_yaml<T: DeserializeOwned>(
 fn translate_yaml_error(file: &SourceFile, error: &serde_saphyr::Error, line_offset: usize) -> Diagnostic {
     use serde_saphyr::Error as E;
     let inner = error.without_snippet();
-    let (line, column) = error
-        .location()
-        .map(|l| (l.line() as usize + line_offset, l.column() as usize))
-        .unwrap_or((0, 0));
+    let (line, column) = match inner {
+        // The parser notices a missing field at the end of the mapping; the field belongs at
+        // its start.
+        E::SerdeMissingField { .. } => (line_offset + 1, 1),
+        _ => error
+            .location()
+            .map(|l| (l.line() as usize + line_offset, l.column() as usize))
+            .unwrap_or((0, 0)),
+    };
     let token_len = token_length(&file.text, line, column);
     let (code, message, expected, hint): (&'static str, String, Option<String>, Option<String>) = match inner {
         E::SerdeUnknownField { field, expected, .. } => (
@@ -516,8 +521,8 @@ fn translate_yaml_error(file: &SourceFile, error: &serde_saphyr::Error, line_off
             None,
         ),
         E::Unexpected { expected, .. } => (
-            "yaml",
-            "structure YAML inattendue".to_string(),
+            "type-incorrect",
+            "type incorrect\u{a0}: ce n’est pas la structure attendue ici".to_string(),
             Some(describe_serde_type(expected)),
             None,
         ),
@@ -627,7 +632,8 @@ fn describe_serde_type(text: &str) -> String {
     }
     match text {
         "a sequence" | "sequence" => "une liste (« - élément » ou [a, b])".to_string(),
-        "a map" | "map" => "un objet (des lignes « champ: valeur »)".to_string(),
+        "a map" | "map" | "mapping start" | "mapping" => "un objet (des lignes « champ: valeur »)".to_string(),
+        "sequence start" => "une liste (« - élément » ou [a, b])".to_string(),
         "a string" | "string" => "un texte".to_string(),
         "a boolean" | "bool" => "true ou false".to_string(),
         "unit value" | "null" => "une valeur vide".to_string(),
