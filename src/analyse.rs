@@ -1,13 +1,28 @@
-//! Stage 3, **analyse**: pure functions from the resolved [`Site`] to the indexes the pages
-//! need (which cities use a strategy, which case studies concern a city…).
+//! Stage 3, **analyse**: pure functions from the resolved [`Site`] to what the pages need
+//! beyond the content itself: inverted indexes (which cities use a strategy, which case
+//! studies concern a city…), the explained links between cities, related case studies, and
+//! computed opportunities.
 //!
-//! Every index is built by one pass over the cities and one over the case studies (inverted
-//! indexes), so the cost grows linearly with the content. No I/O happens here.
+//! Everything is built from inverted indexes: one pass over the cities and one over the case
+//! studies, then work per posting list. Pairs of *cities* are enumerated (they are at most a
+//! few hundred); pairs of *case studies* never are: related case studies are found through the
+//! posting lists of their cities, strategies and publics, each read up to
+//! [`POSTING_LIMIT`] entries, so the cost grows linearly with the number of case studies.
+//! No I/O happens here, and every output is in a deterministic order.
+
+use std::collections::{BTreeMap, HashMap};
 
 use crate::resolve::Site;
 
+/// How many entries of one posting list are read when looking for related case studies:
+/// bounds the work per case study whatever the size of the atlas. Lists are newest first.
+pub const POSTING_LIMIT: usize = 256;
+
 /// Inverted indexes: for each taxonomy term, city or intercommunality, the cities and case
-/// studies attached to it, as indexes into `Site::cities` and `Site::cases`, in ascending order.
+/// studies attached to it, as indexes into `Site::cities` and `Site::cases`, ascending.
+///
+/// A city *uses* a strategy, channel or public when its card says so or when a case study
+/// about it does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Indexes {
     pub cities_by_strategy: Vec<Vec<usize>>,
@@ -19,9 +34,137 @@ pub struct Indexes {
     pub cities_by_epci: Vec<Vec<usize>>,
     pub cases_by_epci: Vec<Vec<usize>>,
     pub cases_by_city: Vec<Vec<usize>>,
+    /// Per city, the strategies it uses (card and case studies), ascending.
+    pub strategies_of_city: Vec<Vec<usize>>,
+    pub channels_of_city: Vec<Vec<usize>>,
+    pub publics_of_city: Vec<Vec<usize>>,
 }
 
-pub fn analyse(site: &Site) -> Indexes {
+/// What two cities share, and the resulting score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CityLink {
+    /// The two cities, `a < b`.
+    pub a: usize,
+    pub b: usize,
+    pub score: f64,
+    pub strategies: Vec<usize>,
+    pub publics: Vec<usize>,
+    pub channels: Vec<usize>,
+    pub epci: Option<usize>,
+    pub cases: Vec<usize>,
+}
+
+impl CityLink {
+    pub fn other(&self, city: usize) -> usize {
+        if self.a == city { self.b } else { self.a }
+    }
+}
+
+/// A case study related to another, with what they share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedCase {
+    pub case: usize,
+    pub score: f64,
+    pub cities: Vec<usize>,
+    pub strategies: Vec<usize>,
+    pub publics: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OpportunityKind {
+    /// A practice documented elsewhere, for a city with the same publics.
+    Transfer,
+    /// A strategy used separately by cities of one intercommunality, or by neighbours.
+    Pooling,
+    /// A public the city names that none of its strategies addresses.
+    Gap,
+}
+
+impl OpportunityKind {
+    pub const ALL: [OpportunityKind; 3] = [OpportunityKind::Transfer, OpportunityKind::Pooling, OpportunityKind::Gap];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            OpportunityKind::Transfer => "transfert",
+            OpportunityKind::Pooling => "mutualisation",
+            OpportunityKind::Gap => "public-non-couvert",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OpportunityKind::Transfer => "Transfert de pratique",
+            OpportunityKind::Pooling => "Mutualisation",
+            OpportunityKind::Gap => "Public non couvert",
+        }
+    }
+}
+
+/// A computed opportunity. Which fields are set depends on the kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opportunity {
+    pub kind: OpportunityKind,
+    /// Transfer and gap: the one city that could act. Pooling: the cities that could pool.
+    pub cities: Vec<usize>,
+    pub strategy: Option<usize>,
+    /// Gap: the uncovered public.
+    pub public: Option<usize>,
+    /// Transfer: the case studies to read and the city of each, newest first.
+    pub inspirations: Vec<(usize, usize)>,
+    /// Transfer: the publics shared with the inspiring cities.
+    pub shared_publics: Vec<usize>,
+    /// Pooling inside an intercommunality.
+    pub epci: Option<usize>,
+    /// Pooling between neighbours: their distance in km.
+    pub distance_km: Option<f64>,
+}
+
+/// Everything the analysis stage computes.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub indexes: Indexes,
+    /// Every pair of cities with a positive score, strongest first.
+    pub links: Vec<CityLink>,
+    /// Per city, indexes into `links`, strongest first, at most `villes_proches`.
+    pub closest: Vec<Vec<usize>>,
+    /// Per case study, the related ones, strongest first, at most `cas_lies`.
+    pub related: Vec<Vec<RelatedCase>>,
+    /// Computed opportunities, grouped by kind, then by city and strategy names.
+    pub opportunities: Vec<Opportunity>,
+    pub opportunities_by_city: Vec<Vec<usize>>,
+    pub opportunities_by_strategy: Vec<Vec<usize>>,
+}
+
+pub fn analyse(site: &Site) -> Analysis {
+    let indexes = build_indexes(site);
+    let links = city_links(site, &indexes);
+    let closest = closest_cities(site, &links);
+    let related = related_cases(site, &indexes);
+    let opportunities = opportunities(site, &indexes);
+    let mut opportunities_by_city = vec![Vec::new(); site.cities.len()];
+    let mut opportunities_by_strategy = vec![Vec::new(); site.strategies.len()];
+    for (index, opportunity) in opportunities.iter().enumerate() {
+        for &city in &opportunity.cities {
+            opportunities_by_city[city].push(index);
+        }
+        if let Some(strategy) = opportunity.strategy {
+            opportunities_by_strategy[strategy].push(index);
+        }
+    }
+    Analysis { indexes, links, closest, related, opportunities, opportunities_by_city, opportunities_by_strategy }
+}
+
+fn sorted_unique(mut values: Vec<usize>) -> Vec<usize> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+pub fn build_indexes(site: &Site) -> Indexes {
+    let cities = site.cities.len();
+    let mut strategies_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.strategies.iter().map(|f| f.term).collect()).collect();
+    let mut channels_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.channels.iter().map(|f| f.term).collect()).collect();
+    let mut publics_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.publics.iter().map(|f| f.term).collect()).collect();
     let mut ix = Indexes {
         cities_by_strategy: vec![Vec::new(); site.strategies.len()],
         cases_by_strategy: vec![Vec::new(); site.strategies.len()],
@@ -31,22 +174,9 @@ pub fn analyse(site: &Site) -> Indexes {
         cases_by_public: vec![Vec::new(); site.publics.len()],
         cities_by_epci: vec![Vec::new(); site.epcis.len()],
         cases_by_epci: vec![Vec::new(); site.epcis.len()],
-        cases_by_city: vec![Vec::new(); site.cities.len()],
+        cases_by_city: vec![Vec::new(); cities],
+        ..Indexes::default()
     };
-    for (city_index, city) in site.cities.iter().enumerate() {
-        for fact in &city.strategies {
-            ix.cities_by_strategy[fact.term].push(city_index);
-        }
-        for fact in &city.channels {
-            ix.cities_by_channel[fact.term].push(city_index);
-        }
-        for fact in &city.publics {
-            ix.cities_by_public[fact.term].push(city_index);
-        }
-        if let Some(epci) = city.epci {
-            ix.cities_by_epci[epci].push(city_index);
-        }
-    }
     for (case_index, case) in site.cases.iter().enumerate() {
         for &strategy in &case.strategies {
             ix.cases_by_strategy[strategy].push(case_index);
@@ -60,6 +190,9 @@ pub fn analyse(site: &Site) -> Indexes {
         let mut epcis: Vec<usize> = Vec::new();
         for &city in &case.cities {
             ix.cases_by_city[city].push(case_index);
+            strategies_of_city[city].extend_from_slice(&case.strategies);
+            channels_of_city[city].extend_from_slice(&case.channels);
+            publics_of_city[city].extend_from_slice(&case.publics);
             if let Some(epci) = site.cities[city].epci
                 && !epcis.contains(&epci)
             {
@@ -70,13 +203,305 @@ pub fn analyse(site: &Site) -> Indexes {
             ix.cases_by_epci[epci].push(case_index);
         }
     }
+    ix.strategies_of_city = strategies_of_city.into_iter().map(sorted_unique).collect();
+    ix.channels_of_city = channels_of_city.into_iter().map(sorted_unique).collect();
+    ix.publics_of_city = publics_of_city.into_iter().map(sorted_unique).collect();
+    for city in 0..cities {
+        for &s in &ix.strategies_of_city[city] {
+            ix.cities_by_strategy[s].push(city);
+        }
+        for &c in &ix.channels_of_city[city] {
+            ix.cities_by_channel[c].push(city);
+        }
+        for &p in &ix.publics_of_city[city] {
+            ix.cities_by_public[p].push(city);
+        }
+        if let Some(epci) = site.cities[city].epci {
+            ix.cities_by_epci[epci].push(city);
+        }
+    }
     ix
+}
+
+/// Scores every pair of cities that shares something, from the posting lists.
+fn city_links(site: &Site, ix: &Indexes) -> Vec<CityLink> {
+    let weights = &site.config.synergies.poids;
+    let mut pairs: BTreeMap<(usize, usize), CityLink> = BTreeMap::new();
+    for (strategy, cities) in ix.cities_by_strategy.iter().enumerate() {
+        for (a, b) in pairs_of(cities) {
+            link_entry(&mut pairs, a, b).strategies.push(strategy);
+        }
+    }
+    for (public, cities) in ix.cities_by_public.iter().enumerate() {
+        for (a, b) in pairs_of(cities) {
+            link_entry(&mut pairs, a, b).publics.push(public);
+        }
+    }
+    for (channel, cities) in ix.cities_by_channel.iter().enumerate() {
+        for (a, b) in pairs_of(cities) {
+            link_entry(&mut pairs, a, b).channels.push(channel);
+        }
+    }
+    for (epci, cities) in ix.cities_by_epci.iter().enumerate() {
+        for (a, b) in pairs_of(cities) {
+            link_entry(&mut pairs, a, b).epci = Some(epci);
+        }
+    }
+    for (case_index, case) in site.cases.iter().enumerate() {
+        let cities = sorted_unique(case.cities.clone());
+        for (a, b) in pairs_of(&cities) {
+            link_entry(&mut pairs, a, b).cases.push(case_index);
+        }
+    }
+    let mut links: Vec<CityLink> = pairs
+        .into_values()
+        .map(|mut link| {
+            link.score = weights.strategies * link.strategies.len() as f64
+                + weights.publics * link.publics.len() as f64
+                + weights.canaux * link.channels.len() as f64
+                + weights.intercommunalite * f64::from(u8::from(link.epci.is_some()))
+                + weights.cas * link.cases.len() as f64;
+            link
+        })
+        .filter(|link| link.score > 0.0)
+        .collect();
+    links.sort_by(|x, y| y.score.total_cmp(&x.score).then((x.a, x.b).cmp(&(y.a, y.b))));
+    links
+}
+
+/// Every pair `(list[i], list[j])` with `i < j`.
+fn pairs_of(list: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    list.iter()
+        .enumerate()
+        .flat_map(move |(i, &a)| list[i + 1..].iter().map(move |&b| (a, b)))
+}
+
+fn link_entry(pairs: &mut BTreeMap<(usize, usize), CityLink>, a: usize, b: usize) -> &mut CityLink {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    pairs.entry((a, b)).or_insert_with(|| CityLink {
+        a,
+        b,
+        score: 0.0,
+        strategies: Vec::new(),
+        publics: Vec::new(),
+        channels: Vec::new(),
+        epci: None,
+        cases: Vec::new(),
+    })
+}
+
+fn closest_cities(site: &Site, links: &[CityLink]) -> Vec<Vec<usize>> {
+    let limit = site.config.synergies.villes_proches;
+    let mut closest = vec![Vec::new(); site.cities.len()];
+    // `links` is sorted strongest first, so the first `limit` links of a city are its closest.
+    for (index, link) in links.iter().enumerate() {
+        for city in [link.a, link.b] {
+            if closest[city].len() < limit {
+                closest[city].push(index);
+            }
+        }
+    }
+    closest
+}
+
+fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
+    let weights = &site.config.synergies.poids_cas_lies;
+    let limit = site.config.synergies.cas_lies;
+    site.cases
+        .iter()
+        .enumerate()
+        .map(|(case_index, case)| {
+            let mut found: HashMap<usize, RelatedCase> = HashMap::new();
+            let mut add = |lists: &[usize], ix_list: &[Vec<usize>], push: fn(&mut RelatedCase, usize)| {
+                for &term in lists {
+                    for &other in ix_list[term].iter().take(POSTING_LIMIT) {
+                        if other != case_index {
+                            let related = found.entry(other).or_insert_with(|| RelatedCase {
+                                case: other,
+                                score: 0.0,
+                                cities: Vec::new(),
+                                strategies: Vec::new(),
+                                publics: Vec::new(),
+                            });
+                            push(related, term);
+                        }
+                    }
+                }
+            };
+            add(&case.cities, &ix.cases_by_city, |r, t| r.cities.push(t));
+            add(&case.strategies, &ix.cases_by_strategy, |r, t| r.strategies.push(t));
+            add(&case.publics, &ix.cases_by_public, |r, t| r.publics.push(t));
+            let mut related: Vec<RelatedCase> = found
+                .into_values()
+                .map(|mut r| {
+                    r.score = weights.villes * r.cities.len() as f64
+                        + weights.strategies * r.strategies.len() as f64
+                        + weights.publics * r.publics.len() as f64;
+                    r
+                })
+                .filter(|r| r.score > 0.0)
+                .collect();
+            // Ties go to the newest case study (lower index).
+            related.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.case.cmp(&y.case)));
+            related.truncate(limit);
+            related
+        })
+        .collect()
+}
+
+/// Great-circle distance in km between two points given in degrees.
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
+fn opportunities(site: &Site, ix: &Indexes) -> Vec<Opportunity> {
+    let mut out = Vec::new();
+    let sort_name = |c: usize| crate::resolve::sort_key(&site.cities[c].nom);
+
+    // (a) Transfer: for each practice documented by a case study in city A, every city B that
+    // shares one of A's publics and does not use the strategy. One opportunity per (B, strategy).
+    let mut transfers: BTreeMap<(usize, usize), Opportunity> = BTreeMap::new();
+    for (case_index, case) in site.cases.iter().enumerate() {
+        for &source_city in &case.cities {
+            let publics = &ix.publics_of_city[source_city];
+            for &strategy in &case.strategies {
+                let mut targets: Vec<(usize, usize)> = Vec::new();
+                for &public in publics {
+                    for &target in &ix.cities_by_public[public] {
+                        if target != source_city && ix.strategies_of_city[target].binary_search(&strategy).is_err() {
+                            targets.push((target, public));
+                        }
+                    }
+                }
+                for (target, public) in targets {
+                    let opportunity = transfers.entry((target, strategy)).or_insert_with(|| Opportunity {
+                        kind: OpportunityKind::Transfer,
+                        cities: vec![target],
+                        strategy: Some(strategy),
+                        public: None,
+                        inspirations: Vec::new(),
+                        shared_publics: Vec::new(),
+                        epci: None,
+                        distance_km: None,
+                    });
+                    if !opportunity.inspirations.contains(&(case_index, source_city)) {
+                        opportunity.inspirations.push((case_index, source_city));
+                    }
+                    if !opportunity.shared_publics.contains(&public) {
+                        opportunity.shared_publics.push(public);
+                    }
+                }
+            }
+        }
+    }
+    for mut opportunity in transfers.into_values() {
+        opportunity.inspirations.sort_unstable();
+        opportunity.inspirations.truncate(3);
+        opportunity.shared_publics.sort_unstable();
+        out.push(opportunity);
+    }
+
+    // (b) Pooling: a strategy used by several cities of one intercommunality that no single case
+    // study shows them doing together; and by neighbours of different intercommunalities.
+    for (strategy, cities) in ix.cities_by_strategy.iter().enumerate() {
+        let together = |group: &[usize]| {
+            ix.cases_by_strategy[strategy]
+                .iter()
+                .any(|&c| group.iter().all(|city| site.cases[c].cities.contains(city)))
+        };
+        let mut by_epci: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &city in cities {
+            if let Some(epci) = site.cities[city].epci {
+                by_epci.entry(epci).or_default().push(city);
+            }
+        }
+        for (epci, group) in by_epci {
+            if group.len() >= 2 && !together(&group) {
+                let mut group = group;
+                group.sort_by_cached_key(|&c| (sort_name(c), c));
+                out.push(Opportunity {
+                    kind: OpportunityKind::Pooling,
+                    cities: group,
+                    strategy: Some(strategy),
+                    public: None,
+                    inspirations: Vec::new(),
+                    shared_publics: Vec::new(),
+                    epci: Some(epci),
+                    distance_km: None,
+                });
+            }
+        }
+        let threshold = site.config.synergies.distance_voisinage_km;
+        for (i, &a) in cities.iter().enumerate() {
+            for &b in &cities[i + 1..] {
+                let (ca, cb) = (&site.cities[a], &site.cities[b]);
+                if ca.epci.is_some() && ca.epci == cb.epci {
+                    continue;
+                }
+                if let (Some(pa), Some(pb)) = (ca.coordonnees, cb.coordonnees) {
+                    let distance = distance_km((pa.lat, pa.lon), (pb.lat, pb.lon));
+                    if distance <= threshold && !together(&[a, b]) {
+                        let mut pair = vec![a, b];
+                        pair.sort_by_cached_key(|&c| (sort_name(c), c));
+                        out.push(Opportunity {
+                            kind: OpportunityKind::Pooling,
+                            cities: pair,
+                            strategy: Some(strategy),
+                            public: None,
+                            inspirations: Vec::new(),
+                            shared_publics: Vec::new(),
+                            epci: None,
+                            distance_km: Some((distance * 10.0).round() / 10.0),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // (c) Gap: a public named on a city's card that none of the card's strategies addresses.
+    // Only meaningful when the referential says which publics strategies address.
+    if site.strategies.iter().any(|s| !s.publics.is_empty()) {
+        for (city_index, city) in site.cities.iter().enumerate() {
+            for fact in &city.publics {
+                let covered = city
+                    .strategies
+                    .iter()
+                    .any(|s| site.strategies[s.term].publics.contains(&fact.term));
+                if !covered {
+                    out.push(Opportunity {
+                        kind: OpportunityKind::Gap,
+                        cities: vec![city_index],
+                        strategy: None,
+                        public: Some(fact.term),
+                        inspirations: Vec::new(),
+                        shared_publics: Vec::new(),
+                        epci: None,
+                        distance_km: None,
+                    });
+                }
+            }
+        }
+    }
+
+    out.sort_by_cached_key(|o| {
+        (
+            o.kind,
+            o.cities.iter().map(|&c| sort_name(c)).collect::<Vec<_>>(),
+            o.strategy,
+            o.public,
+        )
+    });
+    out
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::Lever;
+    use crate::model::{Coordinates, Lever, SynergyConfig};
     use crate::resolve::{Case, City, Config, Epci, Strategy, Term, TermFact};
     use std::sync::Arc;
 
@@ -84,20 +509,20 @@ pub(crate) mod tests {
         TermFact { term, detail: None, url: None, audience: Vec::new(), sources: Vec::new() }
     }
 
-    pub fn city(slug: &str, epci: Option<usize>, strategies: &[usize]) -> City {
+    pub fn city(slug: &str, epci: Option<usize>, strategies: &[usize], publics: &[usize], coords: Option<(f64, f64)>) -> City {
         City {
             slug: slug.to_string(),
-            nom: slug.to_string(),
+            nom: slug.to_uppercase(),
             insee: "84000".to_string(),
             population: None,
             population_annee: None,
             epci,
-            coordonnees: None,
+            coordonnees: coords.map(|(lat, lon)| Coordinates { lat, lon }),
             site_web: None,
             complete: true,
             identity_sources: Vec::new(),
             brands: Vec::new(),
-            publics: Vec::new(),
+            publics: publics.iter().map(|&p| fact(p)).collect(),
             strategies: strategies.iter().map(|&s| fact(s)).collect(),
             channels: Vec::new(),
             labels: Vec::new(),
@@ -107,7 +532,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn case(slug: &str, cities: &[usize], strategies: &[usize]) -> Case {
+    pub fn case(slug: &str, cities: &[usize], strategies: &[usize], publics: &[usize]) -> Case {
         Case {
             slug: slug.to_string(),
             titre: slug.to_string(),
@@ -115,7 +540,7 @@ pub(crate) mod tests {
             cities: cities.to_vec(),
             strategies: strategies.to_vec(),
             channels: Vec::new(),
-            publics: Vec::new(),
+            publics: publics.to_vec(),
             date: "2020-01-01".to_string(),
             draft: false,
             sources: Vec::new(),
@@ -126,7 +551,8 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn site(cities: Vec<City>, cases: Vec<Case>, strategies: usize, epcis: usize) -> Site {
+    /// Strategy `i` addresses the publics in `strategy_publics[i]`.
+    pub fn site(cities: Vec<City>, cases: Vec<Case>, strategy_publics: &[&[usize]], publics: usize, epcis: usize) -> Site {
         Site {
             config: Config {
                 titre: "t".into(),
@@ -138,33 +564,139 @@ pub(crate) mod tests {
                 minifier: false,
                 editeur: None,
                 introduction: None,
+                synergies: SynergyConfig::default(),
             },
             cities,
             cases,
-            strategies: (0..strategies)
-                .map(|i| Strategy { slug: format!("s{i}"), nom: format!("S{i}"), levier: Lever::Image, definition: String::new(), sources: Vec::new() })
+            opportunities: Vec::new(),
+            strategies: strategy_publics
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Strategy {
+                    slug: format!("s{i}"),
+                    nom: format!("S{i}"),
+                    levier: Lever::Image,
+                    definition: String::new(),
+                    publics: p.to_vec(),
+                    sources: Vec::new(),
+                })
                 .collect(),
             channels: Vec::<Term>::new(),
-            publics: Vec::<Term>::new(),
+            publics: (0..publics)
+                .map(|i| Term { slug: format!("p{i}"), nom: format!("P{i}"), definition: String::new(), sources: Vec::new() })
+                .collect(),
             epcis: (0..epcis)
                 .map(|i| Epci { slug: format!("e{i}"), code: String::new(), nom: format!("E{i}"), nature: None, membres: Vec::new(), sources: Vec::new() })
                 .collect(),
         }
     }
 
-    #[test]
-    fn indexes_invert_cities_and_cases() {
-        let s = site(
-            vec![city("a", Some(0), &[0, 1]), city("b", Some(0), &[1]), city("c", None, &[])],
-            vec![case("x", &[0, 1], &[1]), case("y", &[2], &[0])],
+    /// Four cities: A and B in intercommunality e0 with D (no data), C alone 8 km east of A.
+    /// Case study x is about A and B (s2, p0); y about C (s0, p0 and p1).
+    fn model() -> Site {
+        site(
+            vec![
+                city("a", Some(0), &[0, 1], &[0], Some((44.0, 5.0))),
+                city("b", Some(0), &[1], &[0, 1], Some((44.05, 5.0))),
+                city("c", None, &[1], &[1], Some((44.0, 5.1))),
+                city("d", Some(0), &[], &[], None),
+            ],
+            vec![case("x", &[0, 1], &[2], &[0]), case("y", &[2], &[0], &[0, 1])],
+            &[&[0], &[1], &[]],
             2,
             1,
-        );
-        let ix = analyse(&s);
-        assert_eq!(ix.cities_by_strategy, vec![vec![0], vec![0, 1]]);
-        assert_eq!(ix.cases_by_strategy, vec![vec![1], vec![0]]);
-        assert_eq!(ix.cities_by_epci, vec![vec![0, 1]]);
+        )
+    }
+
+    #[test]
+    fn indexes_merge_cards_and_case_studies() {
+        let ix = build_indexes(&model());
+        assert_eq!(ix.strategies_of_city, vec![vec![0, 1, 2], vec![1, 2], vec![0, 1], vec![]]);
+        assert_eq!(ix.publics_of_city, vec![vec![0], vec![0, 1], vec![0, 1], vec![]]);
+        assert_eq!(ix.cities_by_strategy, vec![vec![0, 2], vec![0, 1, 2], vec![0, 1]]);
+        assert_eq!(ix.cases_by_strategy, vec![vec![1], vec![], vec![0]]);
+        assert_eq!(ix.cities_by_epci, vec![vec![0, 1, 3]]);
         assert_eq!(ix.cases_by_epci, vec![vec![0]]);
-        assert_eq!(ix.cases_by_city, vec![vec![0], vec![0], vec![1]]);
+        assert_eq!(ix.cases_by_city, vec![vec![0], vec![0], vec![1], vec![]]);
+    }
+
+    #[test]
+    fn city_links_are_weighted_sums_with_their_reasons() {
+        let analysis = analyse(&model());
+        let summary: Vec<(usize, usize, f64)> = analysis.links.iter().map(|l| (l.a, l.b, l.score)).collect();
+        // A–B: 2 strategies ×3 + 1 public ×1 + same EPCI 2 + 1 case study ×4 = 13.
+        // A–C: 2 strategies ×3 + 1 public = 7. B–C: 1 strategy ×3 + 2 publics = 5.
+        // A–D and B–D: same EPCI only = 2.
+        assert_eq!(summary, vec![(0, 1, 13.0), (0, 2, 7.0), (1, 2, 5.0), (0, 3, 2.0), (1, 3, 2.0)]);
+        let ab = &analysis.links[0];
+        assert_eq!(ab.strategies, vec![1, 2]);
+        assert_eq!(ab.publics, vec![0]);
+        assert_eq!(ab.epci, Some(0));
+        assert_eq!(ab.cases, vec![0]);
+        assert_eq!(analysis.closest, vec![vec![0, 1, 3], vec![0, 2, 4], vec![1, 2], vec![3, 4]]);
+    }
+
+    #[test]
+    fn closest_cities_respect_the_configured_count() {
+        let mut s = model();
+        s.config.synergies.villes_proches = 1;
+        let analysis = analyse(&s);
+        assert_eq!(analysis.closest, vec![vec![0], vec![0], vec![1], vec![3]]);
+    }
+
+    #[test]
+    fn related_case_studies_share_cities_strategies_or_publics() {
+        let analysis = analyse(&model());
+        assert_eq!(analysis.related[0], vec![RelatedCase { case: 1, score: 1.0, cities: vec![], strategies: vec![], publics: vec![0] }]);
+        assert_eq!(analysis.related[1][0].case, 0);
+    }
+
+    #[test]
+    fn opportunities_transfer_pool_and_gap() {
+        let analysis = analyse(&model());
+        let ac = (distance_km((44.0, 5.0), (44.0, 5.1)) * 10.0).round() / 10.0;
+        let bc = (distance_km((44.05, 5.0), (44.0, 5.1)) * 10.0).round() / 10.0;
+        assert_eq!(ac, 8.0);
+        assert_eq!(bc, 9.7);
+        let got: Vec<(OpportunityKind, Vec<usize>, Option<usize>, Option<usize>, Vec<(usize, usize)>, Vec<usize>, Option<usize>, Option<f64>)> = analysis
+            .opportunities
+            .iter()
+            .map(|o| (o.kind, o.cities.clone(), o.strategy, o.public, o.inspirations.clone(), o.shared_publics.clone(), o.epci, o.distance_km))
+            .collect();
+        use OpportunityKind::*;
+        assert_eq!(
+            got,
+            vec![
+                // B could take s0 from case y (C), sharing publics p0 and p1.
+                (Transfer, vec![1], Some(0), None, vec![(1, 2)], vec![0, 1], None, None),
+                // C could take s2 from case x (A and B).
+                (Transfer, vec![2], Some(2), None, vec![(0, 0), (0, 1)], vec![0, 1], None, None),
+                // A and B both use s1 in e0, separately.
+                (Pooling, vec![0, 1], Some(1), None, vec![], vec![], Some(0), None),
+                // Neighbours of different intercommunalities.
+                (Pooling, vec![0, 2], Some(0), None, vec![], vec![], None, Some(8.0)),
+                (Pooling, vec![0, 2], Some(1), None, vec![], vec![], None, Some(8.0)),
+                (Pooling, vec![1, 2], Some(1), None, vec![], vec![], None, Some(9.7)),
+                // B names p0 but its card's only strategy, s1, addresses p1.
+                (Gap, vec![1], None, Some(0), vec![], vec![], None, None),
+            ]
+        );
+        assert_eq!(analysis.opportunities_by_city[3], Vec::<usize>::new());
+        assert_eq!(analysis.opportunities_by_strategy[2], vec![1]);
+    }
+
+    #[test]
+    fn a_strategy_already_shared_in_a_case_study_is_not_a_pooling_opportunity() {
+        let analysis = analyse(&model());
+        assert!(!analysis.opportunities.iter().any(|o| o.kind == OpportunityKind::Pooling && o.strategy == Some(2)));
+    }
+
+    #[test]
+    fn the_analysis_is_deterministic() {
+        let first = analyse(&model());
+        let second = analyse(&model());
+        assert_eq!(first.links, second.links);
+        assert_eq!(first.opportunities, second.opportunities);
+        assert_eq!(first.related, second.related);
     }
 }

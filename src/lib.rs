@@ -104,11 +104,11 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
     };
 
     let started = Instant::now();
-    let indexes = analyse::analyse(&site);
+    let analysis = analyse::analyse(&site);
     timings.analyse = started.elapsed();
 
     let started = Instant::now();
-    let files = match render::render_site(&site, &indexes, &theme) {
+    let files = match render::render_site(&site, &analysis, &theme) {
         Ok(files) => files,
         Err(mut errors) => {
             diagnostics.append(&mut errors);

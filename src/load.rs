@@ -13,7 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
 use crate::model::{
-    CaseFrontMatter, CityCard, EpciEntry, SiteConfig, StrategyEntry, TermEntry,
+    CaseFrontMatter, CityCard, EpciEntry, OpportunityFrontMatter, SiteConfig, StrategyEntry,
+    TermEntry,
 };
 
 /// Source files larger than this are refused: no real card or case study comes near, and a
@@ -55,6 +56,16 @@ pub struct LoadedCase {
     pub body_line: usize,
 }
 
+/// An editorial opportunity: its front matter and its Markdown body.
+#[derive(Debug, Clone)]
+pub struct LoadedOpportunity {
+    pub slug: String,
+    pub file: SourceFile,
+    pub front: OpportunityFrontMatter,
+    pub body: String,
+    pub body_line: usize,
+}
+
 /// Everything that could be read; what could not is in the diagnostics.
 #[derive(Debug, Default)]
 pub struct LoadedSite {
@@ -62,6 +73,7 @@ pub struct LoadedSite {
     pub config: Option<Parsed<SiteConfig>>,
     pub cities: Vec<LoadedCity>,
     pub cases: Vec<LoadedCase>,
+    pub opportunities: Vec<LoadedOpportunity>,
     pub strategies: Option<Parsed<Vec<StrategyEntry>>>,
     pub channels: Option<Parsed<Vec<TermEntry>>>,
     pub publics: Option<Parsed<Vec<TermEntry>>>,
@@ -72,6 +84,7 @@ pub const CONFIG_FILE: &str = "atlas.yaml";
 pub const CITIES_DIR: &str = "content/villes";
 pub const CASES_DIR: &str = "content/cas";
 pub const REFERENTIAL_DIR: &str = "content/referentiel";
+pub const OPPORTUNITIES_DIR: &str = "content/opportunites";
 
 /// Reads the whole site under `root`. Returns what was parsed and every problem found.
 pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
@@ -115,6 +128,27 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
         match result {
             Ok(case) => site.cases.push(case),
             Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+
+    // Editorial opportunities are optional: no folder, no opportunity.
+    if root.join(OPPORTUNITIES_DIR).exists() {
+        let paths = collect_files(root, &root.join(OPPORTUNITIES_DIR), &["md"], &mut diagnostics);
+        let opportunities: Vec<Result<LoadedOpportunity, Vec<Diagnostic>>> = paths
+            .par_iter()
+            .map(|path| {
+                let file = read_source(root, path).map_err(|e| vec![e])?;
+                let slug = file_slug(&file, path).map_err(|e| vec![e])?;
+                let (front_text, body, body_line) = split_front_matter(&file).map_err(|e| vec![e])?;
+                let front = parse_yaml::<OpportunityFrontMatter>(&file, front_text, 1).map_err(|e| vec![e])?;
+                Ok(LoadedOpportunity { slug, body: body.to_string(), body_line, file, front })
+            })
+            .collect();
+        for result in opportunities {
+            match result {
+                Ok(opportunity) => site.opportunities.push(opportunity),
+                Err(mut errors) => diagnostics.append(&mut errors),
+            }
         }
     }
 
@@ -387,7 +421,7 @@ fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnost
         return Err(Diagnostic::error(
             "en-tete-manquant",
             file.display.clone(),
-            french_spaces("l’étude de cas doit commencer par un en-tête YAML entre deux lignes « --- »"),
+            french_spaces("le fichier doit commencer par un en-tête YAML entre deux lignes « --- »"),
         )
         .at(&file.text, 1, 1, first_line.chars().count())
         .expected(french_spaces("« --- » seul sur la première ligne"))

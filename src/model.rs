@@ -37,6 +37,79 @@ pub struct SiteConfig {
     /// Introduction shown on the home page (Markdown).
     #[serde(default)]
     pub introduction: Option<String>,
+    /// Weights and thresholds of the synergy analysis.
+    #[serde(default)]
+    pub synergies: SynergyConfig,
+}
+
+/// `synergies:` in `atlas.yaml`. Every field has a documented default.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SynergyConfig {
+    /// Weights of what two cities share in their link score.
+    pub poids: SynergyWeights,
+    /// Weights of what two case studies share in their relatedness score.
+    pub poids_cas_lies: RelatedWeights,
+    /// How many closest cities each city page shows.
+    pub villes_proches: usize,
+    /// How many related case studies each case-study page shows.
+    pub cas_lies: usize,
+    /// How many pairs the « strongest pairs » list of `/synergies/` shows.
+    pub paires: usize,
+    /// Two cities closer than this (in km, between their coordinates) are neighbours, for
+    /// pooling opportunities across intercommunalities.
+    pub distance_voisinage_km: f64,
+}
+
+impl Default for SynergyConfig {
+    fn default() -> Self {
+        SynergyConfig {
+            poids: SynergyWeights::default(),
+            poids_cas_lies: RelatedWeights::default(),
+            villes_proches: 5,
+            cas_lies: 4,
+            paires: 15,
+            distance_voisinage_km: 12.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SynergyWeights {
+    /// Per shared strategy.
+    pub strategies: f64,
+    /// Per shared target public.
+    pub publics: f64,
+    /// Per shared channel.
+    pub canaux: f64,
+    /// When both cities belong to the same intercommunality.
+    pub intercommunalite: f64,
+    /// Per case study written about both cities.
+    pub cas: f64,
+}
+
+impl Default for SynergyWeights {
+    fn default() -> Self {
+        SynergyWeights { strategies: 3.0, publics: 1.0, canaux: 1.0, intercommunalite: 2.0, cas: 4.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelatedWeights {
+    /// Per city both case studies are about.
+    pub villes: f64,
+    /// Per shared strategy.
+    pub strategies: f64,
+    /// Per shared target public.
+    pub publics: f64,
+}
+
+impl Default for RelatedWeights {
+    fn default() -> Self {
+        RelatedWeights { villes: 3.0, strategies: 2.0, publics: 1.0 }
+    }
 }
 
 fn default_langue() -> SpannedStr {
@@ -278,6 +351,9 @@ pub struct StrategyEntry {
     pub nom: String,
     pub levier: Lever,
     pub definition: String,
+    /// Slugs of the target publics this strategy addresses (used to find uncovered publics).
+    #[serde(default)]
+    pub publics: Vec<SpannedStr>,
     #[serde(default)]
     pub sources: Vec<Source>,
 }
@@ -307,6 +383,22 @@ pub struct EpciEntry {
     /// INSEE codes of the member communes.
     #[serde(default)]
     pub membres: Vec<SpannedStr>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+/// Front matter of `content/opportunites/<slug>.md`: an opportunity written by an editor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpportunityFrontMatter {
+    pub titre: String,
+    /// Slugs of the cities concerned.
+    pub villes: Vec<SpannedStr>,
+    #[serde(default)]
+    pub strategies: Vec<SpannedStr>,
+    #[serde(default)]
+    pub statut: CaseStatus,
+    /// Sources, as in case studies; optional since an opportunity is a proposal.
     #[serde(default)]
     pub sources: Vec<Source>,
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::analyse::Indexes;
+use crate::analyse::{Analysis, Indexes};
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
 use crate::markdown::{self, typography};
 use crate::model::Lever;
@@ -173,8 +173,8 @@ struct Page {
 
 /// Renders every page of the site. Returns the output files sorted by path, or every problem
 /// found (broken internal links in Markdown, template errors).
-pub fn render_site(site: &Site, ix: &Indexes, theme: &Theme) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let ctx = Ctx { site, ix };
+pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let ctx = Ctx { site, ix: &analysis.indexes, an: analysis };
     let mut diagnostics = Vec::new();
 
     // Markdown first (in parallel): case-study bodies and the home introduction.
@@ -377,6 +377,7 @@ pub fn format_date(text: &str) -> String {
 struct Ctx<'a> {
     site: &'a Site,
     ix: &'a Indexes,
+    an: &'a Analysis,
 }
 
 impl Ctx<'_> {

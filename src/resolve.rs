@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, closest, quoted};
 use crate::load::{LoadedSite, SourceFile, is_slug};
 use crate::model::{
-    CardStatus, CaseStatus, Coordinates, Lever, Source, Spanned, SpannedStr, TermEntry,
+    CardStatus, CaseStatus, Coordinates, Lever, Source, Spanned, SpannedStr, SynergyConfig,
+    TermEntry,
 };
 
 /// Options of a build that change what is resolved.
@@ -39,6 +40,7 @@ pub struct Config {
     pub minifier: bool,
     pub editeur: Option<String>,
     pub introduction: Option<String>,
+    pub synergies: SynergyConfig,
 }
 
 /// A source of a fact, validated.
@@ -125,12 +127,33 @@ pub struct Case {
     pub text: Arc<str>,
 }
 
+/// An opportunity written by an editor in `content/opportunites/`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditorialOpportunity {
+    pub slug: String,
+    pub titre: String,
+    pub cities: Vec<usize>,
+    pub strategies: Vec<usize>,
+    pub draft: bool,
+    pub sources: Vec<SourceRef>,
+    #[serde(skip)]
+    pub body: String,
+    #[serde(skip)]
+    pub body_line: usize,
+    #[serde(skip)]
+    pub file: String,
+    #[serde(skip)]
+    pub text: Arc<str>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Strategy {
     pub slug: String,
     pub nom: String,
     pub levier: Lever,
     pub definition: String,
+    /// Indexes of the target publics this strategy addresses.
+    pub publics: Vec<usize>,
     pub sources: Vec<SourceRef>,
 }
 
@@ -160,6 +183,8 @@ pub struct Site {
     pub config: Config,
     pub cities: Vec<City>,
     pub cases: Vec<Case>,
+    /// Editorial opportunities, by slug.
+    pub opportunities: Vec<EditorialOpportunity>,
     pub strategies: Vec<Strategy>,
     pub channels: Vec<Term>,
     pub publics: Vec<Term>,
@@ -294,25 +319,6 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
 
     let config = loaded.config.as_ref().and_then(|c| resolve_config(c, options, &mut d));
 
-    let strategies = loaded
-        .strategies
-        .as_ref()
-        .map(|parsed| {
-            let origin = Origin { file: &parsed.file, line_offset: 0 };
-            check_unique_slugs(origin, parsed.value.iter().map(|s| &s.slug), &mut d);
-            parsed
-                .value
-                .iter()
-                .map(|entry| Strategy {
-                    slug: entry.slug.value.clone(),
-                    nom: entry.nom.clone(),
-                    levier: entry.levier,
-                    definition: entry.definition.clone(),
-                    sources: resolve_sources(origin, &entry.sources, &mut d),
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
     let channels = resolve_terms(loaded.channels.as_ref(), &mut d);
     let publics = resolve_terms(loaded.publics.as_ref(), &mut d);
     let epcis = loaded
@@ -348,9 +354,29 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         })
         .unwrap_or_default();
 
+    let public_index = Index::new(RefKind::Public, publics.iter().map(|s| s.slug.as_str()));
+    let strategies = loaded
+        .strategies
+        .as_ref()
+        .map(|parsed| {
+            let origin = Origin { file: &parsed.file, line_offset: 0 };
+            check_unique_slugs(origin, parsed.value.iter().map(|s| &s.slug), &mut d);
+            parsed
+                .value
+                .iter()
+                .map(|entry| Strategy {
+                    slug: entry.slug.value.clone(),
+                    nom: entry.nom.clone(),
+                    levier: entry.levier,
+                    definition: entry.definition.clone(),
+                    publics: public_index.resolve_all(origin, &entry.publics, &mut d),
+                    sources: resolve_sources(origin, &entry.sources, &mut d),
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
     let strategy_index = Index::new(RefKind::Strategy, strategies.iter().map(|s| s.slug.as_str()));
     let channel_index = Index::new(RefKind::Channel, channels.iter().map(|s| s.slug.as_str()));
-    let public_index = Index::new(RefKind::Public, publics.iter().map(|s| s.slug.as_str()));
     let epci_index = Index::new(RefKind::Epci, epcis.iter().map(|s| s.slug.as_str()));
 
     // Cities, sorted by slug so that indexes and output never depend on directory order.
@@ -612,12 +638,53 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
     }
     cases.sort_by(|a, b| b.date.cmp(&a.date).then(a.slug.cmp(&b.slug)));
 
+    let mut opportunities = Vec::new();
+    let mut opportunity_slug_seen: HashMap<&str, &str> = HashMap::new();
+    let mut loaded_opportunities: Vec<_> = loaded.opportunities.iter().collect();
+    loaded_opportunities.sort_by(|a, b| a.file.display.cmp(&b.file.display));
+    for loaded_opportunity in loaded_opportunities {
+        let origin = Origin { file: &loaded_opportunity.file, line_offset: 1 };
+        let front = &loaded_opportunity.front;
+        if let Some(first) = opportunity_slug_seen.insert(&loaded_opportunity.slug, &loaded_opportunity.file.display) {
+            d.push(Diagnostic::error(
+                "slug-en-double",
+                loaded_opportunity.file.display.clone(),
+                format!("l’opportunité {} existe déjà dans {first}", quoted(&loaded_opportunity.slug)),
+            ).hint("renommez l’un des deux fichiers"));
+            continue;
+        }
+        if front.villes.is_empty() {
+            d.push(Diagnostic::error("champ-vide", loaded_opportunity.file.display.clone(), "«\u{202f}villes\u{202f}» est vide\u{a0}: une opportunité concerne au moins une ville".to_string()));
+        }
+        let cities_of = city_index.resolve_all(origin, &front.villes, &mut d);
+        let strategies_of = strategy_index.resolve_all(origin, &front.strategies, &mut d);
+        let sources = resolve_sources(origin, &front.sources, &mut d);
+        let draft = front.statut == CaseStatus::Draft;
+        if draft && !options.drafts {
+            continue;
+        }
+        opportunities.push(EditorialOpportunity {
+            slug: loaded_opportunity.slug.clone(),
+            titre: front.titre.clone(),
+            cities: cities_of,
+            strategies: strategies_of,
+            draft,
+            sources,
+            body: loaded_opportunity.body.clone(),
+            body_line: loaded_opportunity.body_line,
+            file: loaded_opportunity.file.display.clone(),
+            text: Arc::clone(&loaded_opportunity.file.text),
+        });
+    }
+    opportunities.sort_by(|a, b| a.slug.cmp(&b.slug));
+
     let has_error = d.iter().any(Diagnostic::is_error);
     let site = match config {
         Some(config) if !has_error && loaded.strategies.is_some() && loaded.channels.is_some() && loaded.publics.is_some() && loaded.epcis.is_some() => Some(Site {
             config,
             cities,
             cases,
+            opportunities,
             strategies,
             channels,
             publics,
@@ -676,6 +743,7 @@ fn resolve_config(parsed: &crate::load::Parsed<crate::model::SiteConfig>, option
         minifier: config.minifier,
         editeur: config.editeur.clone(),
         introduction: config.introduction.clone(),
+        synergies: config.synergies.clone(),
     })
 }
 
