@@ -4,6 +4,9 @@
 //! in memory, in a stable order, so that the write stage can swap it in atomically and the
 //! same input always gives the same bytes.
 
+mod graph;
+mod synergies;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +47,8 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "terme.html",
     "intercommunalites.html",
     "intercommunalite.html",
+    "synergies.html",
+    "opportunites.html",
     "404.html",
 ];
 
@@ -188,18 +193,26 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
         .introduction
         .as_deref()
         .map(|text| markdown::render(text, "", &site.config.base_path));
+    let opportunity_bodies: Vec<markdown::RenderedMarkdown> = site
+        .opportunities
+        .iter()
+        .map(|o| markdown::render(&o.body, "opportunites/", &site.config.base_path))
+        .collect();
+    let opportunity_html: Vec<String> = opportunity_bodies.iter().map(|b| b.html.clone()).collect();
 
     let mut pages = Vec::new();
     pages.push(ctx.home_page(introduction.as_ref().map(|m| m.html.as_str())));
     pages.push(ctx.cities_page());
     for (index, city) in site.cities.iter().enumerate() {
-        pages.push(ctx.city_page(index, city));
+        pages.push(ctx.city_page(index, city, &opportunity_html));
     }
     pages.push(ctx.cases_page());
     for (index, case) in site.cases.iter().enumerate() {
         pages.push(ctx.case_page(index, case, &case_bodies[index].html));
     }
-    pages.extend(ctx.taxonomy_pages());
+    pages.extend(ctx.taxonomy_pages(&opportunity_html));
+    pages.extend(ctx.synergy_pages());
+    pages.extend(ctx.opportunity_pages(&opportunity_html));
     pages.push(ctx.epcis_page());
     for index in 0..site.epcis.len() {
         pages.push(ctx.epci_page(index));
@@ -219,6 +232,17 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
                 let line_start = case.body[..link.offset.min(case.body.len())].rfind('\n').map_or(0, |i| i + 1);
                 let column = case.body[line_start..link.offset.min(case.body.len())].chars().count() + 1;
                 diagnostics.push(broken_link(&case.file, &case.text, line, column, &link.written, &link.target, &known));
+            }
+        }
+    }
+    for (opportunity, body) in site.opportunities.iter().zip(&opportunity_bodies) {
+        for link in &body.internal_links {
+            if !known.contains(link.target.as_str()) {
+                let offset = link.offset.min(opportunity.body.len());
+                let line = opportunity.body_line + opportunity.body[..offset].matches('\n').count();
+                let line_start = opportunity.body[..offset].rfind('\n').map_or(0, |i| i + 1);
+                let column = opportunity.body[line_start..offset].chars().count() + 1;
+                diagnostics.push(broken_link(&opportunity.file, &opportunity.text, line, column, &link.written, &link.target, &known));
             }
         }
     }
@@ -254,6 +278,8 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
             {"nom": "Canaux", "url": ctx.url("canaux/"), "section": "canaux"},
             {"nom": "Publics", "url": ctx.url("publics/"), "section": "publics"},
             {"nom": "Intercommunalités", "url": ctx.url("intercommunalites/"), "section": "intercommunalites"},
+            {"nom": "Synergies", "url": ctx.url("synergies/"), "section": "synergies"},
+            {"nom": "Opportunités", "url": ctx.url("opportunites/"), "section": "opportunites"},
         ],
     });
 
@@ -302,6 +328,8 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
     for (path, bytes) in &theme.statics {
         files.push(OutputFile { path: path.clone(), bytes: bytes.clone() });
     }
+    files.push(OutputFile { path: "donnees/synergies.json".into(), bytes: ctx.synergies_json().into_bytes() });
+    files.push(OutputFile { path: "donnees/opportunites.csv".into(), bytes: ctx.opportunities_csv().into_bytes() });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -572,7 +600,7 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn city_page(&self, index: usize, city: &City) -> Page {
+    fn city_page(&self, index: usize, city: &City, opportunity_html: &[String]) -> Page {
         let url = format!("villes/{}/", city.slug);
         let mut strategies_by_lever: Vec<Value> = Vec::new();
         for lever in Lever::ALL {
@@ -616,6 +644,9 @@ impl Ctx<'_> {
                     "sources": self.sources(&city.sources),
                 },
                 "cas": self.ix.cases_by_city[index].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+                "villes_proches": self.closest_cities(index),
+                "opportunites": self.city_opportunities(index, opportunity_html),
+                "url_opportunites": self.url(&format!("opportunites/villes/{}/", city.slug)),
             }),
         }
     }
@@ -632,7 +663,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn case_page(&self, _index: usize, case: &Case, html: &str) -> Page {
+    fn case_page(&self, index: usize, case: &Case, html: &str) -> Page {
         let url = format!("cas/{}/", case.slug);
         Page {
             url: url.clone(),
@@ -653,12 +684,13 @@ impl Ctx<'_> {
                     "contenu": html,
                     "sources": self.sources(&case.sources),
                 },
+                "cas_lies": self.related_cases(index),
             }),
         }
     }
 
     /// Listing and term pages for strategies, channels and publics.
-    fn taxonomy_pages(&self) -> Vec<Page> {
+    fn taxonomy_pages(&self, opportunity_html: &[String]) -> Vec<Page> {
         let site = self.site;
         let mut pages = Vec::new();
         struct Taxonomy<'t> {
@@ -772,6 +804,7 @@ impl Ctx<'_> {
                         },
                         "villes": facts,
                         "cas": taxonomy.cases[i].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+                        "opportunites": if taxonomy.slug == "strategies" { json!(self.strategy_opportunities(i, opportunity_html)) } else { json!([]) },
                     }),
                 });
             }

@@ -1,0 +1,576 @@
+//! Contexts of everything the synergy analysis shows: the explained closest cities of a city,
+//! related case studies, opportunities (computed and editorial), the `/synergies/` page with
+//! its matrix, strongest pairs and graph, and the synergy exports.
+
+use serde_json::{Value, json};
+
+use super::{Ctx, Page, format_decimal};
+use crate::analyse::{CityLink, Opportunity, OpportunityKind, RelatedCase};
+use crate::diagnostic::quoted;
+use crate::markdown::typography;
+use crate::model::Lever;
+
+/// « Marque territoriale » → « marque territoriale », but « UNESCO » stays.
+pub fn lowercase_first(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(name.chars().skip(1)).collect()
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// « 1 stratégie commune » / « 3 stratégies communes ».
+fn counted(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 { format!("1 {singular}") } else { format!("{n} {plural}") }
+}
+
+/// « a, b et c ».
+pub fn french_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
+impl Ctx<'_> {
+    /// The reasons of a link between two cities: one entry per kind of thing shared, with a
+    /// sentence (« 3 stratégies communes : … ») and the shared items as links.
+    fn link_reasons(&self, link: &CityLink) -> Vec<Value> {
+        let site = self.site;
+        let mut reasons = Vec::new();
+        let mut push = |label: String, items: Vec<(String, String)>| {
+            let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+            reasons.push(json!({
+                "texte": typography(&format!("{label} : {}", names.join(", "))),
+                "libelle": label,
+                "elements": items.iter().map(|(nom, url)| json!({"nom": nom, "url": url})).collect::<Vec<_>>(),
+            }));
+        };
+        if !link.strategies.is_empty() {
+            push(
+                counted(link.strategies.len(), "stratégie commune", "stratégies communes"),
+                link.strategies
+                    .iter()
+                    .map(|&s| (lowercase_first(&site.strategies[s].nom), self.url(&format!("strategies/{}/", site.strategies[s].slug))))
+                    .collect(),
+            );
+        }
+        if !link.cases.is_empty() {
+            push(
+                counted(link.cases.len(), "étude de cas commune", "études de cas communes"),
+                link.cases
+                    .iter()
+                    .map(|&c| (typography(&site.cases[c].titre), self.url(&format!("cas/{}/", site.cases[c].slug))))
+                    .collect(),
+            );
+        }
+        if !link.publics.is_empty() {
+            push(
+                counted(link.publics.len(), "public commun", "publics communs"),
+                link.publics
+                    .iter()
+                    .map(|&p| (lowercase_first(&site.publics[p].nom), self.url(&format!("publics/{}/", site.publics[p].slug))))
+                    .collect(),
+            );
+        }
+        if !link.channels.is_empty() {
+            push(
+                counted(link.channels.len(), "canal commun", "canaux communs"),
+                link.channels
+                    .iter()
+                    .map(|&c| (lowercase_first(&site.channels[c].nom), self.url(&format!("canaux/{}/", site.channels[c].slug))))
+                    .collect(),
+            );
+        }
+        if let Some(epci) = link.epci {
+            let e = &site.epcis[epci];
+            push("même intercommunalité".to_string(), vec![(e.nom.clone(), self.url(&format!("intercommunalites/{}/", e.slug)))]);
+        }
+        reasons
+    }
+
+    /// A link as seen from `city`: the other city, the score and the reasons.
+    pub(super) fn closest_city(&self, city: usize, link: &CityLink) -> Value {
+        let mut value = self.city_link(link.other(city));
+        value["score"] = json!(format_decimal(link.score));
+        value["raisons"] = json!(self.link_reasons(link));
+        value
+    }
+
+    pub(super) fn closest_cities(&self, city: usize) -> Vec<Value> {
+        self.an.closest[city].iter().map(|&l| self.closest_city(city, &self.an.links[l])).collect()
+    }
+
+    pub(super) fn related_cases(&self, case: usize) -> Vec<Value> {
+        self.an.related[case].iter().map(|r| self.related_case(r)).collect()
+    }
+
+    fn related_case(&self, related: &RelatedCase) -> Value {
+        let site = self.site;
+        let mut parts = Vec::new();
+        if !related.cities.is_empty() {
+            let names: Vec<String> = related.cities.iter().map(|&c| site.cities[c].nom.clone()).collect();
+            parts.push(format!("{} : {}", counted(names.len(), "ville commune", "villes communes"), names.join(", ")));
+        }
+        if !related.strategies.is_empty() {
+            let names: Vec<String> = related.strategies.iter().map(|&s| lowercase_first(&site.strategies[s].nom)).collect();
+            parts.push(format!("{} : {}", counted(names.len(), "stratégie commune", "stratégies communes"), names.join(", ")));
+        }
+        if !related.publics.is_empty() {
+            let names: Vec<String> = related.publics.iter().map(|&p| lowercase_first(&site.publics[p].nom)).collect();
+            parts.push(format!("{} : {}", counted(names.len(), "public commun", "publics communs"), names.join(", ")));
+        }
+        let mut value = self.case_summary(related.case);
+        value["raison"] = json!(typography(&parts.join(" ; ")));
+        value
+    }
+
+    /// A computed opportunity, with its sentence and links.
+    pub(super) fn opportunity(&self, index: usize, o: &Opportunity) -> Value {
+        let site = self.site;
+        let names: Vec<String> = o.cities.iter().map(|&c| site.cities[c].nom.clone()).collect();
+        let strategy = o.strategy.map(|s| &site.strategies[s]);
+        let strategy_name = strategy.map(|s| quoted(&lowercase_first(&s.nom))).unwrap_or_default();
+        let (titre, texte) = match o.kind {
+            OpportunityKind::Transfer => {
+                let (case, source) = o.inspirations[0];
+                let sources: Vec<String> = o.inspirations.iter().map(|&(_, c)| site.cities[c].nom.clone()).collect();
+                let mut unique_sources = sources.clone();
+                unique_sources.dedup();
+                let publics: Vec<String> = o.shared_publics.iter().map(|&p| lowercase_first(&site.publics[p].nom)).collect();
+                (
+                    format!("{} pourrait s’inspirer de {} ({})", names[0], quoted(&site.cases[case].titre), site.cities[source].nom),
+                    format!(
+                        "{} ne pratique pas encore la stratégie {strategy_name}, documentée à {}, et vise les mêmes publics ({}).",
+                        names[0],
+                        french_list(&unique_sources),
+                        publics.join(", ")
+                    ),
+                )
+            }
+            OpportunityKind::Pooling => match (o.epci, o.distance_km) {
+                (Some(epci), _) => (
+                    format!("Mutualiser la stratégie {strategy_name} dans {}", site.epcis[epci].nom),
+                    format!(
+                        "{} ({}) utilisent chacune la stratégie {strategy_name} de leur côté\u{a0}: une action à mutualiser.",
+                        french_list(&names),
+                        site.epcis[epci].nom
+                    ),
+                ),
+                (None, distance) => (
+                    format!("Mutualiser la stratégie {strategy_name} entre voisines"),
+                    format!(
+                        "{}, voisines ({} km), utilisent toutes deux la stratégie {strategy_name} sans action commune documentée.",
+                        french_list(&names),
+                        format_decimal(distance.unwrap_or_default())
+                    ),
+                ),
+            },
+            OpportunityKind::Gap => {
+                let public = o.public.map(|p| lowercase_first(&site.publics[p].nom)).unwrap_or_default();
+                (
+                    format!("{}\u{a0}: un public sans stratégie", names[0]),
+                    format!(
+                        "{} vise les {} mais aucune stratégie de sa fiche ne s’adresse à ce public.",
+                        names[0],
+                        quoted(&public)
+                    ),
+                )
+            }
+        };
+        json!({
+            "id": format!("opportunite-{}", index + 1),
+            "type": o.kind.slug(),
+            "type_nom": o.kind.label(),
+            "titre": typography(&titre),
+            "texte": typography(&texte),
+            "villes": o.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+            "villes_slugs": o.cities.iter().map(|&c| site.cities[c].slug.clone()).collect::<Vec<_>>().join(" "),
+            "strategie": o.strategy.map(|s| self.strategy_link(s)),
+            "strategie_slug": strategy.map(|s| s.slug.clone()).unwrap_or_default(),
+            "public": o.public.map(|p| self.public_link(p)),
+            "inspirations": o.inspirations.iter().map(|&(case, city)| {
+                let mut value = self.case_summary(case);
+                value["ville"] = self.city_link(city);
+                value
+            }).collect::<Vec<_>>(),
+            "intercommunalite": o.epci.map(|e| self.epci_link(e)),
+            "editoriale": false,
+        })
+    }
+
+    /// An editorial opportunity, shaped like a computed one.
+    fn editorial_opportunity(&self, index: usize, html: &str) -> Value {
+        let site = self.site;
+        let o = &site.opportunities[index];
+        json!({
+            "id": format!("opportunite-{}", o.slug),
+            "type": "editoriale",
+            "type_nom": "Proposition de la rédaction",
+            "titre": typography(&o.titre),
+            "contenu": html,
+            "villes": o.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+            "villes_slugs": o.cities.iter().map(|&c| site.cities[c].slug.clone()).collect::<Vec<_>>().join(" "),
+            "strategies": o.strategies.iter().map(|&s| self.strategy_link(s)).collect::<Vec<_>>(),
+            "strategie_slug": o.strategies.iter().map(|&s| site.strategies[s].slug.clone()).collect::<Vec<_>>().join(" "),
+            "sources": self.sources(&o.sources),
+            "brouillon": o.draft,
+            "editoriale": true,
+        })
+    }
+
+    pub(super) fn city_opportunities(&self, city: usize, editorial_html: &[String]) -> Vec<Value> {
+        let mut out: Vec<Value> = self.an.opportunities_by_city[city]
+            .iter()
+            .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
+            .collect();
+        for (index, o) in self.site.opportunities.iter().enumerate() {
+            if o.cities.contains(&city) {
+                out.push(self.editorial_opportunity(index, &editorial_html[index]));
+            }
+        }
+        out
+    }
+
+    pub(super) fn strategy_opportunities(&self, strategy: usize, editorial_html: &[String]) -> Vec<Value> {
+        let mut out: Vec<Value> = self.an.opportunities_by_strategy[strategy]
+            .iter()
+            .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
+            .collect();
+        for (index, o) in self.site.opportunities.iter().enumerate() {
+            if o.strategies.contains(&strategy) {
+                out.push(self.editorial_opportunity(index, &editorial_html[index]));
+            }
+        }
+        out
+    }
+
+    /// `/opportunites/`, one page per kind and one per city: filterable without JavaScript.
+    pub(super) fn opportunity_pages(&self, editorial_html: &[String]) -> Vec<Page> {
+        let site = self.site;
+        let all: Vec<Value> = self
+            .an
+            .opportunities
+            .iter()
+            .enumerate()
+            .map(|(i, o)| self.opportunity(i, o))
+            .chain((0..site.opportunities.len()).map(|i| self.editorial_opportunity(i, &editorial_html[i])))
+            .collect();
+        let mut kinds: Vec<Value> = OpportunityKind::ALL
+            .iter()
+            .map(|k| {
+                json!({
+                    "slug": k.slug(),
+                    "nom": k.label(),
+                    "url": self.url(&format!("opportunites/{}/", k.slug())),
+                    "nombre": self.an.opportunities.iter().filter(|o| o.kind == *k).count(),
+                    "definition": kind_definition(*k),
+                })
+            })
+            .collect();
+        kinds.push(json!({
+            "slug": "editoriale",
+            "nom": "Propositions de la rédaction",
+            "url": self.url("opportunites/editoriale/"),
+            "nombre": site.opportunities.len(),
+            "definition": "Des pistes de coopération proposées et argumentées par les rédacteurs de l’atlas.",
+        }));
+        let cities_with: Vec<usize> = self.by_name(
+            (0..site.cities.len())
+                .filter(|&c| !self.an.opportunities_by_city[c].is_empty() || site.opportunities.iter().any(|o| o.cities.contains(&c)))
+                .collect(),
+        );
+        let city_filters: Vec<Value> = cities_with
+            .iter()
+            .map(|&c| {
+                let mut link = self.city_link(c);
+                link["url_opportunites"] = json!(self.url(&format!("opportunites/villes/{}/", site.cities[c].slug)));
+                link
+            })
+            .collect();
+        let strategy_filters: Vec<Value> = (0..site.strategies.len())
+            .filter(|&s| !self.an.opportunities_by_strategy[s].is_empty() || site.opportunities.iter().any(|o| o.strategies.contains(&s)))
+            .map(|s| {
+                let mut link = self.strategy_link(s);
+                link["slug"] = json!(site.strategies[s].slug);
+                link
+            })
+            .collect();
+        let filters = json!({"types": kinds, "villes": city_filters, "strategies": strategy_filters});
+        let mut pages = vec![Page {
+            url: "opportunites/".into(),
+            output: "opportunites/index.html".into(),
+            template: "opportunites.html",
+            context: json!({
+                "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", json!([])),
+                "filtres": filters,
+                "filtre": null,
+                "opportunites": all,
+            }),
+        }];
+        for (k, kind) in kinds.iter().enumerate() {
+            let slug = kind["slug"].as_str().unwrap_or_default();
+            let items: Vec<Value> = all.iter().filter(|o| o["type"] == slug).cloned().collect();
+            let url = format!("opportunites/{slug}/");
+            let nom = kind["nom"].as_str().unwrap_or_default();
+            pages.push(Page {
+                url: url.clone(),
+                output: format!("{url}index.html"),
+                template: "opportunites.html",
+                context: json!({
+                    "page": self.page(&url, &format!("Opportunités\u{a0}: {}", lowercase_first(nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                    "filtres": filters,
+                    "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kinds[k]["definition"]},
+                    "opportunites": items,
+                }),
+            });
+        }
+        for &city in &cities_with {
+            let slug = &site.cities[city].slug;
+            let url = format!("opportunites/villes/{slug}/");
+            pages.push(Page {
+                url: url.clone(),
+                output: format!("{url}index.html"),
+                template: "opportunites.html",
+                context: json!({
+                    "page": self.page(&url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                    "filtres": filters,
+                    "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom, "ville": self.city_link(city)},
+                    "opportunites": self.city_opportunities(city, editorial_html),
+                }),
+            });
+        }
+        pages
+    }
+
+    /// `/synergies/` (rows by population) and `/synergies/score/` (rows by synergy score).
+    pub(super) fn synergy_pages(&self) -> Vec<Page> {
+        let site = self.site;
+        let ix = self.ix;
+        let total_score: Vec<f64> = (0..site.cities.len())
+            .map(|c| self.an.links.iter().filter(|l| l.a == c || l.b == c).map(|l| l.score).sum())
+            .collect();
+        let rows: Vec<usize> = (0..site.cities.len()).filter(|&c| !ix.strategies_of_city[c].is_empty()).collect();
+        let columns: Vec<Value> = Lever::ALL
+            .iter()
+            .map(|&lever| {
+                json!({
+                    "slug": lever.slug(),
+                    "nom": lever.label(),
+                    "strategies": (0..site.strategies.len())
+                        .filter(|&s| site.strategies[s].levier == lever)
+                        .map(|s| {
+                            let mut link = self.strategy_link(s);
+                            link["nb_villes"] = json!(ix.cities_by_strategy[s].len());
+                            link
+                        })
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let column_order: Vec<usize> = Lever::ALL
+            .iter()
+            .flat_map(|&lever| (0..site.strategies.len()).filter(move |&s| site.strategies[s].levier == lever))
+            .collect();
+        let row = |c: usize| {
+            let mut value = self.city_link(c);
+            value["population"] = json!(site.cities[c].population.map(super::format_number));
+            value["score"] = json!(format_decimal(total_score[c]));
+            value["nb_strategies"] = json!(ix.strategies_of_city[c].len());
+            value["cellules"] = json!(column_order
+                .iter()
+                .map(|&s| json!({"utilise": ix.strategies_of_city[c].binary_search(&s).is_ok(), "strategie": site.strategies[s].nom}))
+                .collect::<Vec<_>>());
+            value
+        };
+        let by_population = {
+            let mut r = rows.clone();
+            r.sort_by_key(|&c| (std::cmp::Reverse(site.cities[c].population.unwrap_or(0)), c));
+            r
+        };
+        let by_score = {
+            let mut r = rows.clone();
+            r.sort_by(|&a, &b| total_score[b].total_cmp(&total_score[a]).then(a.cmp(&b)));
+            r
+        };
+        let strategy_links: Vec<&CityLink> = self.an.links.iter().filter(|l| !l.strategies.is_empty()).collect();
+        let pairs: Vec<Value> = self
+            .an
+            .links
+            .iter()
+            .take(site.config.synergies.paires)
+            .map(|link| {
+                json!({
+                    "a": self.city_link(link.a),
+                    "b": self.city_link(link.b),
+                    "score": format_decimal(link.score),
+                    "raisons": self.link_reasons(link),
+                })
+            })
+            .collect();
+        let graph_nodes = graph_nodes(site, &strategy_links);
+        let svg = super::graph::circular_graph_svg(site, &graph_nodes, &strategy_links, &site.config.base_path);
+        let alternative: Vec<Value> = graph_nodes
+            .iter()
+            .map(|&c| {
+                let mut value = self.city_link(c);
+                let mut neighbours: Vec<(usize, usize)> = strategy_links
+                    .iter()
+                    .filter(|l| l.a == c || l.b == c)
+                    .map(|l| (l.other(c), l.strategies.len()))
+                    .collect();
+                neighbours.sort_by_key(|&(other, shared)| (std::cmp::Reverse(shared), crate::resolve::sort_key(&site.cities[other].nom)));
+                value["voisines"] = json!(neighbours
+                    .iter()
+                    .map(|&(other, shared)| {
+                        let mut link = self.city_link(other);
+                        link["nb_strategies"] = json!(shared);
+                        link
+                    })
+                    .collect::<Vec<_>>());
+                value
+            })
+            .collect();
+        let mut pages = Vec::new();
+        for (url, tri, order) in [("synergies/", "population", &by_population), ("synergies/score/", "score", &by_score)] {
+            pages.push(Page {
+                url: url.to_string(),
+                output: format!("{url}index.html"),
+                template: "synergies.html",
+                context: json!({
+                    "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { json!([self.crumb("Synergies", "synergies/")]) } else { json!([]) }),
+                    "tri": tri,
+                    "url_tri_population": self.url("synergies/"),
+                    "url_tri_score": self.url("synergies/score/"),
+                    "colonnes": columns,
+                    "lignes": order.iter().map(|&c| row(c)).collect::<Vec<_>>(),
+                    "paires": pairs,
+                    "graphe_svg": svg,
+                    "graphe_alternative": alternative,
+                    "poids": site.config.synergies.poids,
+                }),
+            });
+        }
+        pages
+    }
+
+    /// `donnees/synergies.json`: every pair with its score and reasons, by slug.
+    pub(super) fn synergies_json(&self) -> String {
+        let site = self.site;
+        let pairs: Vec<Value> = self
+            .an
+            .links
+            .iter()
+            .map(|l| {
+                json!({
+                    "ville_a": site.cities[l.a].slug,
+                    "ville_b": site.cities[l.b].slug,
+                    "score": l.score,
+                    "raisons": {
+                        "strategies": l.strategies.iter().map(|&s| &site.strategies[s].slug).collect::<Vec<_>>(),
+                        "publics": l.publics.iter().map(|&p| &site.publics[p].slug).collect::<Vec<_>>(),
+                        "canaux": l.channels.iter().map(|&c| &site.channels[c].slug).collect::<Vec<_>>(),
+                        "intercommunalite": l.epci.map(|e| &site.epcis[e].slug),
+                        "cas": l.cases.iter().map(|&c| &site.cases[c].slug).collect::<Vec<_>>(),
+                    },
+                })
+            })
+            .collect();
+        let document = json!({
+            "description": "Liens entre villes de l’atlas : score pondéré de ce qu’elles partagent, avec les raisons.",
+            "licence": "Licence Ouverte 2.0 (Etalab)",
+            "poids": site.config.synergies.poids,
+            "paires": pairs,
+        });
+        serde_json::to_string_pretty(&document).unwrap_or_default()
+    }
+
+    /// `donnees/opportunites.csv`: one row per opportunity, computed then editorial.
+    pub(super) fn opportunities_csv(&self) -> String {
+        let site = self.site;
+        let mut out = String::from("type,villes,strategie,public,intercommunalite,distance_km,cas_inspirants,titre\r\n");
+        for (index, o) in self.an.opportunities.iter().enumerate() {
+            let value = self.opportunity(index, o);
+            let fields = [
+                o.kind.slug().to_string(),
+                o.cities.iter().map(|&c| site.cities[c].slug.as_str()).collect::<Vec<_>>().join(" "),
+                o.strategy.map(|s| site.strategies[s].slug.clone()).unwrap_or_default(),
+                o.public.map(|p| site.publics[p].slug.clone()).unwrap_or_default(),
+                o.epci.map(|e| site.epcis[e].slug.clone()).unwrap_or_default(),
+                o.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                o.inspirations.iter().map(|&(c, _)| site.cases[c].slug.as_str()).collect::<Vec<_>>().join(" "),
+                value["titre"].as_str().unwrap_or_default().replace('\u{202f}', " "),
+            ];
+            push_csv_row(&mut out, &fields);
+        }
+        for o in &site.opportunities {
+            let fields = [
+                "editoriale".to_string(),
+                o.cities.iter().map(|&c| site.cities[c].slug.as_str()).collect::<Vec<_>>().join(" "),
+                o.strategies.iter().map(|&s| site.strategies[s].slug.as_str()).collect::<Vec<_>>().join(" "),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                o.titre.clone(),
+            ];
+            push_csv_row(&mut out, &fields);
+        }
+        out
+    }
+}
+
+/// RFC 4180: every field quoted, quotes doubled, CRLF line ends.
+fn push_csv_row(out: &mut String, fields: &[String]) {
+    let row: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
+    out.push_str(&row.join(","));
+    out.push_str("\r\n");
+}
+
+fn kind_definition(kind: OpportunityKind) -> &'static str {
+    match kind {
+        OpportunityKind::Transfer => "Une pratique documentée par une étude de cas dans une ville, qu’une autre ville visant les mêmes publics n’utilise pas encore.",
+        OpportunityKind::Pooling => "Une stratégie menée séparément par plusieurs villes d’une même intercommunalité, ou par des villes voisines\u{a0}: une action à mutualiser.",
+        OpportunityKind::Gap => "Un public qu’une ville dit viser sans qu’aucune stratégie de sa fiche ne s’adresse à lui.",
+    }
+}
+
+/// The cities drawn in the graph: those linked by at least one shared strategy, grouped by
+/// intercommunality then by name, so that neighbours of one EPCI sit together on the circle.
+fn graph_nodes(site: &crate::resolve::Site, links: &[&CityLink]) -> Vec<usize> {
+    let mut nodes: Vec<usize> = links.iter().flat_map(|l| [l.a, l.b]).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes.sort_by_cached_key(|&c| {
+        let city = &site.cities[c];
+        (
+            city.epci.map(|e| crate::resolve::sort_key(&site.epcis[e].nom)).unwrap_or_else(|| "~".to_string()),
+            crate::resolve::sort_key(&city.nom),
+        )
+    });
+    nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_lowercased_except_acronyms() {
+        assert_eq!(lowercase_first("Marque territoriale"), "marque territoriale");
+        assert_eq!(lowercase_first("UNESCO"), "UNESCO");
+        assert_eq!(french_list(&["a".into(), "b".into(), "c".into()]), "a, b et c");
+        assert_eq!(counted(1, "stratégie commune", "stratégies communes"), "1 stratégie commune");
+        assert_eq!(counted(3, "stratégie commune", "stratégies communes"), "3 stratégies communes");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted() {
+        let mut out = String::new();
+        push_csv_row(&mut out, &["a\"b".to_string(), "c,d".to_string()]);
+        assert_eq!(out, "\"a\"\"b\",\"c,d\"\r\n");
+    }
+}
