@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::model::{ChannelFamily, Lever};
 use crate::resolve::Site;
 
 /// How many entries of one posting list are read when looking for related case studies:
@@ -133,6 +134,27 @@ pub struct Analysis {
     pub opportunities: Vec<Opportunity>,
     pub opportunities_by_city: Vec<Vec<usize>>,
     pub opportunities_by_strategy: Vec<Vec<usize>>,
+    /// Per city, its maturity on the grid of [`maturity`].
+    pub maturity: Vec<Maturity>,
+}
+
+/// A level of the maturity grid, with the observed facts that justify it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaturityLevel {
+    pub level: u8,
+    pub max: u8,
+    pub label: &'static str,
+    /// The observed facts behind the level, in French.
+    pub evidence: Vec<String>,
+}
+
+/// A city's maturity: digital tools and each lever. `None` means « non renseigné »: no
+/// observed fact in that dimension, which is not the same as level zero.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Maturity {
+    pub digital: Option<MaturityLevel>,
+    /// In the order of [`Lever::ALL`].
+    pub levers: [Option<MaturityLevel>; 3],
 }
 
 pub fn analyse(site: &Site) -> Analysis {
@@ -151,7 +173,83 @@ pub fn analyse(site: &Site) -> Analysis {
             opportunities_by_strategy[strategy].push(index);
         }
     }
-    Analysis { indexes, links, closest, related, opportunities, opportunities_by_city, opportunities_by_strategy }
+    let maturity = (0..site.cities.len()).map(|c| maturity(site, &indexes, c)).collect();
+    Analysis { indexes, links, closest, related, opportunities, opportunities_by_city, opportunities_by_strategy, maturity }
+}
+
+/// The maturity grid, from observed facts only (card and case studies):
+///
+/// Digital tools (channels of the families `site`, `reseau-social`, `service-numerique`):
+/// 1. « présence »: at least one digital channel;
+/// 2. « diversification »: at least two digital channels, one of them beyond the website;
+/// 3. « services »: a digital service (mobile app, participation platform…);
+/// 4. « pilotage par la donnée »: the strategy `mesure-data` or `open-data`, or a dated
+///    audience figure on a digital channel.
+///
+/// Each lever (image, valeur, mobilisation), from the strategies of that lever:
+/// 1. « initiée »: one strategy;
+/// 2. « structurée »: two or three strategies;
+/// 3. « affirmée »: four strategies or more, or two or more of which one is documented by a
+///    case study of the atlas.
+///
+/// The level is the highest whose condition holds. No fact in a dimension: « non renseigné ».
+pub fn maturity(site: &Site, ix: &Indexes, city: usize) -> Maturity {
+    let card = &site.cities[city];
+    let digital_channels: Vec<usize> = ix.channels_of_city[city]
+        .iter()
+        .copied()
+        .filter(|&c| site.channels[c].famille.is_some_and(ChannelFamily::is_digital))
+        .collect();
+    let name = |c: usize| site.channels[c].nom.clone();
+    let digital = if digital_channels.is_empty() {
+        None
+    } else {
+        let family = |f: ChannelFamily| digital_channels.iter().copied().filter(move |&c| site.channels[c].famille == Some(f));
+        let services: Vec<usize> = family(ChannelFamily::DigitalService).collect();
+        let beyond_site: Vec<usize> = digital_channels.iter().copied().filter(|&c| site.channels[c].famille != Some(ChannelFamily::Website)).collect();
+        let data_strategies: Vec<String> = ix.strategies_of_city[city]
+            .iter()
+            .filter(|&&s| matches!(site.strategies[s].slug.as_str(), "mesure-data" | "open-data"))
+            .map(|&s| format!("stratégie «\u{202f}{}\u{202f}»", site.strategies[s].nom))
+            .collect();
+        let audiences: Vec<String> = card
+            .channels
+            .iter()
+            .filter(|f| !f.audience.is_empty() && site.channels[f.term].famille.is_some_and(ChannelFamily::is_digital))
+            .map(|f| format!("audience mesurée\u{a0}: {}", site.channels[f.term].nom))
+            .collect();
+        let (level, label, evidence) = if !data_strategies.is_empty() || !audiences.is_empty() {
+            (4, "pilotage par la donnée", data_strategies.into_iter().chain(audiences).collect())
+        } else if !services.is_empty() {
+            (3, "services", services.into_iter().map(name).collect())
+        } else if digital_channels.len() >= 2 && !beyond_site.is_empty() {
+            (2, "diversification", digital_channels.iter().copied().map(name).collect())
+        } else {
+            (1, "présence", digital_channels.iter().copied().map(name).collect())
+        };
+        Some(MaturityLevel { level, max: 4, label, evidence })
+    };
+    let levers = Lever::ALL.map(|lever| {
+        let strategies: Vec<usize> = ix.strategies_of_city[city].iter().copied().filter(|&s| site.strategies[s].levier == lever).collect();
+        if strategies.is_empty() {
+            return None;
+        }
+        let documented = strategies
+            .iter()
+            .any(|&s| ix.cases_by_city[city].iter().any(|&c| site.cases[c].strategies.contains(&s)));
+        let (level, label) = match strategies.len() {
+            n if n >= 4 || (n >= 2 && documented) => (3, "affirmée"),
+            1 => (1, "initiée"),
+            _ => (2, "structurée"),
+        };
+        Some(MaturityLevel {
+            level,
+            max: 3,
+            label,
+            evidence: strategies.iter().map(|&s| site.strategies[s].nom.clone()).collect(),
+        })
+    });
+    Maturity { digital, levers }
 }
 
 fn sorted_unique(mut values: Vec<usize>) -> Vec<usize> {
@@ -583,7 +681,7 @@ pub(crate) mod tests {
                 .collect(),
             channels: Vec::<Term>::new(),
             publics: (0..publics)
-                .map(|i| Term { slug: format!("p{i}"), nom: format!("P{i}"), definition: String::new(), sources: Vec::new() })
+                .map(|i| Term { slug: format!("p{i}"), nom: format!("P{i}"), definition: String::new(), famille: None, sources: Vec::new() })
                 .collect(),
             epcis: (0..epcis)
                 .map(|i| Epci { slug: format!("e{i}"), code: String::new(), nom: format!("E{i}"), nature: None, membres: Vec::new(), sources: Vec::new() })
@@ -698,5 +796,35 @@ pub(crate) mod tests {
         assert_eq!(first.links, second.links);
         assert_eq!(first.opportunities, second.opportunities);
         assert_eq!(first.related, second.related);
+    }
+
+    #[test]
+    fn maturity_levels_follow_the_grid() {
+        use crate::model::ChannelFamily::*;
+        let mut s = model();
+        s.channels = [("site-web", Website), ("facebook", SocialNetwork), ("appli", DigitalService), ("magazine", Print)]
+            .iter()
+            .map(|(slug, f)| Term { slug: slug.to_string(), nom: slug.to_string(), definition: String::new(), famille: Some(*f), sources: vec![] })
+            .collect();
+        s.strategies[1].levier = Lever::Valeur;
+        // A: website only. B: website + facebook. C: magazine only (not digital). D: nothing.
+        s.cities[0].channels = vec![fact(0)];
+        s.cities[1].channels = vec![fact(0), fact(1)];
+        s.cities[2].channels = vec![fact(3)];
+        let a = analyse(&s);
+        let digital: Vec<Option<u8>> = a.maturity.iter().map(|m| m.digital.as_ref().map(|l| l.level)).collect();
+        assert_eq!(digital, vec![Some(1), Some(2), None, None]);
+        assert_eq!(a.maturity[1].digital.as_ref().unwrap().label, "diversification");
+        s.cities[0].channels.push(fact(2));
+        let a = analyse(&s);
+        assert_eq!(a.maturity[0].digital.as_ref().map(|l| (l.level, l.label)), Some((3, "services")));
+        s.cities[0].channels[0].audience.push(crate::resolve::Audience { valeur: 10.0, unite: "abonnés".into(), date: "2024".into() });
+        let a = analyse(&s);
+        assert_eq!(a.maturity[0].digital.as_ref().map(|l| l.level), Some(4));
+        // Levers: A uses s0, s2 (image) and s1 (valeur); s2 is documented by case x.
+        let levels: Vec<Option<u8>> = a.maturity[0].levers.iter().map(|l| l.as_ref().map(|l| l.level)).collect();
+        assert_eq!(levels, vec![Some(3), Some(1), None]);
+        // D has no observed fact at all: « non renseigné » everywhere, not zero.
+        assert_eq!(a.maturity[3], Maturity::default());
     }
 }

@@ -365,8 +365,37 @@ pub struct TermEntry {
     pub slug: SpannedStr,
     pub nom: String,
     pub definition: String,
+    /// Channels only: the family of the channel, used by the maturity grid.
+    #[serde(default)]
+    pub famille: Option<ChannelFamily>,
     #[serde(default)]
     pub sources: Vec<Source>,
+}
+
+/// Families of channels, as the maturity grid counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+pub enum ChannelFamily {
+    /// The official website.
+    #[serde(rename = "site")]
+    Website,
+    /// Facebook, Instagram, YouTube, LinkedIn, TikTok…
+    #[serde(rename = "reseau-social")]
+    SocialNetwork,
+    /// A digital service: mobile app, participation platform, open-data portal.
+    #[serde(rename = "service-numerique")]
+    DigitalService,
+    /// Print: magazine, brochures.
+    #[serde(rename = "imprime")]
+    Print,
+    /// Outdoor, radio, events, trade shows.
+    #[serde(rename = "hors-ligne")]
+    Offline,
+}
+
+impl ChannelFamily {
+    pub fn is_digital(self) -> bool {
+        matches!(self, ChannelFamily::Website | ChannelFamily::SocialNetwork | ChannelFamily::DigitalService)
+    }
 }
 
 /// One entry of `referentiel/intercommunalites.yaml`.

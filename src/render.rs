@@ -501,9 +501,32 @@ impl Ctx<'_> {
             "population_fr": city.population.map(format_number),
             "epci": city.epci.map(|e| self.epci_link(e)),
             "complete": city.complete,
-            "nb_strategies": city.strategies.len(),
+            "nb_strategies": self.ix.strategies_of_city[index].len(),
             "nb_cas": self.ix.cases_by_city[index].len(),
+            "maturite": self.maturity(index),
         })
+    }
+
+    /// The maturity grid of a city: digital tools, then the three levers.
+    fn maturity(&self, city: usize) -> Vec<Value> {
+        let m = &self.an.maturity[city];
+        let row = |dimension: &str, slug: &str, level: &Option<crate::analyse::MaturityLevel>, max: u8| match level {
+            Some(l) => json!({
+                "dimension": dimension,
+                "slug": slug,
+                "renseigne": true,
+                "niveau": l.level,
+                "max": l.max,
+                "libelle": l.label,
+                "faits": l.evidence.iter().map(|e| typography(e)).collect::<Vec<_>>(),
+            }),
+            None => json!({"dimension": dimension, "slug": slug, "renseigne": false, "niveau": null, "max": max, "libelle": "non renseigné", "faits": []}),
+        };
+        let mut rows = vec![row("Outils numériques", "numerique", &m.digital, 4)];
+        for (i, lever) in Lever::ALL.iter().enumerate() {
+            rows.push(row(&format!("Levier {}", lever.label().to_lowercase()), lever.slug(), &m.levers[i], 3));
+        }
+        rows
     }
 
     fn by_name(&self, mut cities: Vec<usize>) -> Vec<usize> {
@@ -644,6 +667,7 @@ impl Ctx<'_> {
                     "sources": self.sources(&city.sources),
                 },
                 "cas": self.ix.cases_by_city[index].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+                "maturite": self.maturity(index),
                 "villes_proches": self.closest_cities(index),
                 "opportunites": self.city_opportunities(index, opportunity_html),
                 "url_opportunites": self.url(&format!("opportunites/villes/{}/", city.slug)),

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, closest, quoted};
 use crate::load::{LoadedSite, SourceFile, is_slug};
 use crate::model::{
-    CardStatus, CaseStatus, Coordinates, Lever, Source, Spanned, SpannedStr, SynergyConfig,
+    CardStatus, CaseStatus, ChannelFamily, Coordinates, Lever, Source, Spanned, SpannedStr, SynergyConfig,
     TermEntry,
 };
 
@@ -163,6 +163,8 @@ pub struct Term {
     pub slug: String,
     pub nom: String,
     pub definition: String,
+    /// Channels only.
+    pub famille: Option<ChannelFamily>,
     pub sources: Vec<SourceRef>,
 }
 
@@ -758,6 +760,7 @@ fn resolve_terms(parsed: Option<&crate::load::Parsed<Vec<TermEntry>>>, d: &mut V
             slug: entry.slug.value.clone(),
             nom: entry.nom.clone(),
             definition: entry.definition.clone(),
+            famille: entry.famille,
             sources: resolve_sources(origin, &entry.sources, d),
         })
         .collect()
