@@ -33,32 +33,51 @@ fn synthetic_site(cases: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     copy_dir(&repo().join("themes/default"), &root.join("themes/default"));
-    copy_dir(&repo().join("content/referentiel"), &root.join("content/referentiel"));
+    copy_dir(
+        &repo().join("content/referentiel"),
+        &root.join("content/referentiel"),
+    );
     copy_dir(&repo().join("content/villes"), &root.join("content/villes"));
     std::fs::copy(repo().join("atlas.yaml"), root.join("atlas.yaml")).unwrap();
     let slugs = |dir: &str| -> Vec<String> {
         let mut out: Vec<String> = std::fs::read_dir(root.join(dir))
             .unwrap()
-            .map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string())
+            .map(|e| {
+                e.unwrap()
+                    .path()
+                    .file_stem()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string()
+            })
             .collect();
         out.sort();
         out
     };
     let cities = slugs("content/villes");
-    let strategies: Vec<String> = std::fs::read_to_string(root.join("content/referentiel/strategies.yaml"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.strip_prefix("- slug: "))
-        .map(|s| s.trim().to_string())
-        .collect();
+    let strategies: Vec<String> =
+        std::fs::read_to_string(root.join("content/referentiel/strategies.yaml"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("- slug: "))
+            .map(|s| s.trim().to_string())
+            .collect();
     std::fs::create_dir_all(root.join("content/cas")).unwrap();
     for i in 0..cases {
         let city_a = &cities[i % cities.len()];
         let city_b = &cities[(i * 7 + 3) % cities.len()];
         let strategy_a = &strategies[i % strategies.len()];
         let strategy_b = &strategies[(i * 5 + 1) % strategies.len()];
-        let villes = if city_a == city_b { city_a.clone() } else { format!("{city_a}, {city_b}") };
-        let strats = if strategy_a == strategy_b { strategy_a.clone() } else { format!("{strategy_a}, {strategy_b}") };
+        let villes = if city_a == city_b {
+            city_a.clone()
+        } else {
+            format!("{city_a}, {city_b}")
+        };
+        let strats = if strategy_a == strategy_b {
+            strategy_a.clone()
+        } else {
+            format!("{strategy_a}, {strategy_b}")
+        };
         let text = format!(
             "---\ntitre: Étude de cas numéro {i}\nresume: Une pratique de marketing territorial observée à {city_a}.\nvilles: [{villes}]\nstrategies: [{strats}]\npublics: [habitants]\ndate: 20{:02}-{:02}-{:02}\nsources:\n  - titre: Source {i}\n    url: https://exemple.test/{i}\n    consulte: 2026-11-27\n---\n## Contexte\n\nLa ville de [{city_a}](/villes/{city_a}/) a mené une action : « une pratique » !\n\n## Ce qui a été fait\n\n| Année | Valeur |\n|---|---|\n| 2020 | {i} |\n\nUn fait sourcé[^1].\n\n[^1]: Source {i}.\n",
             10 + i % 15,
@@ -94,5 +113,11 @@ fn build_real_atlas(bencher: divan::Bencher) {
     let out = tempfile::tempdir().unwrap();
     let mut options = BuildOptions::new(repo());
     options.output = Some(out.path().join("public"));
-    bencher.bench(|| divan::black_box(vaucluse_atlas::build(&options).expect("the real atlas builds").pages));
+    bencher.bench(|| {
+        divan::black_box(
+            vaucluse_atlas::build(&options)
+                .expect("the real atlas builds")
+                .pages,
+        )
+    });
 }

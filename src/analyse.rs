@@ -82,7 +82,11 @@ pub enum OpportunityKind {
 }
 
 impl OpportunityKind {
-    pub const ALL: [OpportunityKind; 3] = [OpportunityKind::Transfer, OpportunityKind::Pooling, OpportunityKind::Gap];
+    pub const ALL: [OpportunityKind; 3] = [
+        OpportunityKind::Transfer,
+        OpportunityKind::Pooling,
+        OpportunityKind::Gap,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -173,8 +177,19 @@ pub fn analyse(site: &Site) -> Analysis {
             opportunities_by_strategy[strategy].push(index);
         }
     }
-    let maturity = (0..site.cities.len()).map(|c| maturity(site, &indexes, c)).collect();
-    Analysis { indexes, links, closest, related, opportunities, opportunities_by_city, opportunities_by_strategy, maturity }
+    let maturity = (0..site.cities.len())
+        .map(|c| maturity(site, &indexes, c))
+        .collect();
+    Analysis {
+        indexes,
+        links,
+        closest,
+        related,
+        opportunities,
+        opportunities_by_city,
+        opportunities_by_strategy,
+        maturity,
+    }
 }
 
 /// The maturity grid, from observed facts only (card and case studies):
@@ -198,45 +213,91 @@ pub fn maturity(site: &Site, ix: &Indexes, city: usize) -> Maturity {
     let digital_channels: Vec<usize> = ix.channels_of_city[city]
         .iter()
         .copied()
-        .filter(|&c| site.channels[c].famille.is_some_and(ChannelFamily::is_digital))
+        .filter(|&c| {
+            site.channels[c]
+                .famille
+                .is_some_and(ChannelFamily::is_digital)
+        })
         .collect();
     let name = |c: usize| site.channels[c].nom.clone();
     let digital = if digital_channels.is_empty() {
         None
     } else {
-        let family = |f: ChannelFamily| digital_channels.iter().copied().filter(move |&c| site.channels[c].famille == Some(f));
+        let family = |f: ChannelFamily| {
+            digital_channels
+                .iter()
+                .copied()
+                .filter(move |&c| site.channels[c].famille == Some(f))
+        };
         let services: Vec<usize> = family(ChannelFamily::DigitalService).collect();
-        let beyond_site: Vec<usize> = digital_channels.iter().copied().filter(|&c| site.channels[c].famille != Some(ChannelFamily::Website)).collect();
+        let beyond_site: Vec<usize> = digital_channels
+            .iter()
+            .copied()
+            .filter(|&c| site.channels[c].famille != Some(ChannelFamily::Website))
+            .collect();
         let data_strategies: Vec<String> = ix.strategies_of_city[city]
             .iter()
-            .filter(|&&s| matches!(site.strategies[s].slug.as_str(), "mesure-data" | "open-data"))
+            .filter(|&&s| {
+                matches!(
+                    site.strategies[s].slug.as_str(),
+                    "mesure-data" | "open-data"
+                )
+            })
             .map(|&s| format!("stratégie «\u{202f}{}\u{202f}»", site.strategies[s].nom))
             .collect();
         let audiences: Vec<String> = card
             .channels
             .iter()
-            .filter(|f| !f.audience.is_empty() && site.channels[f.term].famille.is_some_and(ChannelFamily::is_digital))
+            .filter(|f| {
+                !f.audience.is_empty()
+                    && site.channels[f.term]
+                        .famille
+                        .is_some_and(ChannelFamily::is_digital)
+            })
             .map(|f| format!("audience mesurée\u{a0}: {}", site.channels[f.term].nom))
             .collect();
         let (level, label, evidence) = if !data_strategies.is_empty() || !audiences.is_empty() {
-            (4, "pilotage par la donnée", data_strategies.into_iter().chain(audiences).collect())
+            (
+                4,
+                "pilotage par la donnée",
+                data_strategies.into_iter().chain(audiences).collect(),
+            )
         } else if !services.is_empty() {
             (3, "services", services.into_iter().map(name).collect())
         } else if digital_channels.len() >= 2 && !beyond_site.is_empty() {
-            (2, "diversification", digital_channels.iter().copied().map(name).collect())
+            (
+                2,
+                "diversification",
+                digital_channels.iter().copied().map(name).collect(),
+            )
         } else {
-            (1, "présence", digital_channels.iter().copied().map(name).collect())
+            (
+                1,
+                "présence",
+                digital_channels.iter().copied().map(name).collect(),
+            )
         };
-        Some(MaturityLevel { level, max: 4, label, evidence })
+        Some(MaturityLevel {
+            level,
+            max: 4,
+            label,
+            evidence,
+        })
     };
     let levers = Lever::ALL.map(|lever| {
-        let strategies: Vec<usize> = ix.strategies_of_city[city].iter().copied().filter(|&s| site.strategies[s].levier == lever).collect();
+        let strategies: Vec<usize> = ix.strategies_of_city[city]
+            .iter()
+            .copied()
+            .filter(|&s| site.strategies[s].levier == lever)
+            .collect();
         if strategies.is_empty() {
             return None;
         }
-        let documented = strategies
-            .iter()
-            .any(|&s| ix.cases_by_city[city].iter().any(|&c| site.cases[c].strategies.contains(&s)));
+        let documented = strategies.iter().any(|&s| {
+            ix.cases_by_city[city]
+                .iter()
+                .any(|&c| site.cases[c].strategies.contains(&s))
+        });
         let (level, label) = match strategies.len() {
             n if n >= 4 || (n >= 2 && documented) => (3, "affirmée"),
             1 => (1, "initiée"),
@@ -246,7 +307,10 @@ pub fn maturity(site: &Site, ix: &Indexes, city: usize) -> Maturity {
             level,
             max: 3,
             label,
-            evidence: strategies.iter().map(|&s| site.strategies[s].nom.clone()).collect(),
+            evidence: strategies
+                .iter()
+                .map(|&s| site.strategies[s].nom.clone())
+                .collect(),
         })
     });
     Maturity { digital, levers }
@@ -260,9 +324,21 @@ fn sorted_unique(mut values: Vec<usize>) -> Vec<usize> {
 
 pub fn build_indexes(site: &Site) -> Indexes {
     let cities = site.cities.len();
-    let mut strategies_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.strategies.iter().map(|f| f.term).collect()).collect();
-    let mut channels_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.channels.iter().map(|f| f.term).collect()).collect();
-    let mut publics_of_city: Vec<Vec<usize>> = site.cities.iter().map(|c| c.publics.iter().map(|f| f.term).collect()).collect();
+    let mut strategies_of_city: Vec<Vec<usize>> = site
+        .cities
+        .iter()
+        .map(|c| c.strategies.iter().map(|f| f.term).collect())
+        .collect();
+    let mut channels_of_city: Vec<Vec<usize>> = site
+        .cities
+        .iter()
+        .map(|c| c.channels.iter().map(|f| f.term).collect())
+        .collect();
+    let mut publics_of_city: Vec<Vec<usize>> = site
+        .cities
+        .iter()
+        .map(|c| c.publics.iter().map(|f| f.term).collect())
+        .collect();
     let mut ix = Indexes {
         cities_by_strategy: vec![Vec::new(); site.strategies.len()],
         cases_by_strategy: vec![Vec::new(); site.strategies.len()],
@@ -363,7 +439,11 @@ fn city_links(site: &Site, ix: &Indexes) -> Vec<CityLink> {
         })
         .filter(|link| link.score > 0.0)
         .collect();
-    links.sort_by(|x, y| y.score.total_cmp(&x.score).then((x.a, x.b).cmp(&(y.a, y.b))));
+    links.sort_by(|x, y| {
+        y.score
+            .total_cmp(&x.score)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
     links
 }
 
@@ -410,24 +490,27 @@ fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
         .enumerate()
         .map(|(case_index, case)| {
             let mut found: HashMap<usize, RelatedCase> = HashMap::new();
-            let mut add = |lists: &[usize], ix_list: &[Vec<usize>], push: fn(&mut RelatedCase, usize)| {
-                for &term in lists {
-                    for &other in ix_list[term].iter().take(POSTING_LIMIT) {
-                        if other != case_index {
-                            let related = found.entry(other).or_insert_with(|| RelatedCase {
-                                case: other,
-                                score: 0.0,
-                                cities: Vec::new(),
-                                strategies: Vec::new(),
-                                publics: Vec::new(),
-                            });
-                            push(related, term);
+            let mut add =
+                |lists: &[usize], ix_list: &[Vec<usize>], push: fn(&mut RelatedCase, usize)| {
+                    for &term in lists {
+                        for &other in ix_list[term].iter().take(POSTING_LIMIT) {
+                            if other != case_index {
+                                let related = found.entry(other).or_insert_with(|| RelatedCase {
+                                    case: other,
+                                    score: 0.0,
+                                    cities: Vec::new(),
+                                    strategies: Vec::new(),
+                                    publics: Vec::new(),
+                                });
+                                push(related, term);
+                            }
                         }
                     }
-                }
-            };
+                };
             add(&case.cities, &ix.cases_by_city, |r, t| r.cities.push(t));
-            add(&case.strategies, &ix.cases_by_strategy, |r, t| r.strategies.push(t));
+            add(&case.strategies, &ix.cases_by_strategy, |r, t| {
+                r.strategies.push(t)
+            });
             add(&case.publics, &ix.cases_by_public, |r, t| r.publics.push(t));
             let mut related: Vec<RelatedCase> = found
                 .into_values()
@@ -451,7 +534,8 @@ fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
     let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
@@ -460,32 +544,49 @@ fn opportunities(site: &Site, ix: &Indexes) -> Vec<Opportunity> {
     let sort_name = |c: usize| crate::resolve::sort_key(&site.cities[c].nom);
 
     // (a) Transfer: for each practice documented by a case study in city A, every city B that
-    // shares one of A's publics and does not use the strategy. One opportunity per (B, strategy).
+    // shares one of A's publics (among those the strategy addresses, when the referential says)
+    // and does not use the strategy. One opportunity per (B, strategy).
     let mut transfers: BTreeMap<(usize, usize), Opportunity> = BTreeMap::new();
     for (case_index, case) in site.cases.iter().enumerate() {
         for &source_city in &case.cities {
             let publics = &ix.publics_of_city[source_city];
             for &strategy in &case.strategies {
+                let addressed = &site.strategies[strategy].publics;
                 let mut targets: Vec<(usize, usize)> = Vec::new();
-                for &public in publics {
+                // Only the publics the practice is for: a city that shares A's residents is no
+                // candidate for a tourism brand.
+                for &public in publics
+                    .iter()
+                    .filter(|p| addressed.is_empty() || addressed.contains(p))
+                {
                     for &target in &ix.cities_by_public[public] {
-                        if target != source_city && ix.strategies_of_city[target].binary_search(&strategy).is_err() {
+                        if target != source_city
+                            && ix.strategies_of_city[target]
+                                .binary_search(&strategy)
+                                .is_err()
+                        {
                             targets.push((target, public));
                         }
                     }
                 }
                 for (target, public) in targets {
-                    let opportunity = transfers.entry((target, strategy)).or_insert_with(|| Opportunity {
-                        kind: OpportunityKind::Transfer,
-                        cities: vec![target],
-                        strategy: Some(strategy),
-                        public: None,
-                        inspirations: Vec::new(),
-                        shared_publics: Vec::new(),
-                        epci: None,
-                        distance_km: None,
-                    });
-                    if !opportunity.inspirations.contains(&(case_index, source_city)) {
+                    let opportunity =
+                        transfers
+                            .entry((target, strategy))
+                            .or_insert_with(|| Opportunity {
+                                kind: OpportunityKind::Transfer,
+                                cities: vec![target],
+                                strategy: Some(strategy),
+                                public: None,
+                                inspirations: Vec::new(),
+                                shared_publics: Vec::new(),
+                                epci: None,
+                                distance_km: None,
+                            });
+                    if !opportunity
+                        .inspirations
+                        .contains(&(case_index, source_city))
+                    {
                         opportunity.inspirations.push((case_index, source_city));
                     }
                     if !opportunity.shared_publics.contains(&public) {
@@ -604,10 +705,22 @@ pub(crate) mod tests {
     use std::sync::Arc;
 
     pub fn fact(term: usize) -> TermFact {
-        TermFact { term, detail: None, url: None, audience: Vec::new(), sources: Vec::new() }
+        TermFact {
+            term,
+            detail: None,
+            url: None,
+            audience: Vec::new(),
+            sources: Vec::new(),
+        }
     }
 
-    pub fn city(slug: &str, epci: Option<usize>, strategies: &[usize], publics: &[usize], coords: Option<(f64, f64)>) -> City {
+    pub fn city(
+        slug: &str,
+        epci: Option<usize>,
+        strategies: &[usize],
+        publics: &[usize],
+        coords: Option<(f64, f64)>,
+    ) -> City {
         City {
             slug: slug.to_string(),
             nom: slug.to_uppercase(),
@@ -650,7 +763,13 @@ pub(crate) mod tests {
     }
 
     /// Strategy `i` addresses the publics in `strategy_publics[i]`.
-    pub fn site(cities: Vec<City>, cases: Vec<Case>, strategy_publics: &[&[usize]], publics: usize, epcis: usize) -> Site {
+    pub fn site(
+        cities: Vec<City>,
+        cases: Vec<Case>,
+        strategy_publics: &[&[usize]],
+        publics: usize,
+        epcis: usize,
+    ) -> Site {
         Site {
             config: Config {
                 titre: "t".into(),
@@ -681,10 +800,23 @@ pub(crate) mod tests {
                 .collect(),
             channels: Vec::<Term>::new(),
             publics: (0..publics)
-                .map(|i| Term { slug: format!("p{i}"), nom: format!("P{i}"), definition: String::new(), famille: None, sources: Vec::new() })
+                .map(|i| Term {
+                    slug: format!("p{i}"),
+                    nom: format!("P{i}"),
+                    definition: String::new(),
+                    famille: None,
+                    sources: Vec::new(),
+                })
                 .collect(),
             epcis: (0..epcis)
-                .map(|i| Epci { slug: format!("e{i}"), code: String::new(), nom: format!("E{i}"), nature: None, membres: Vec::new(), sources: Vec::new() })
+                .map(|i| Epci {
+                    slug: format!("e{i}"),
+                    code: String::new(),
+                    nom: format!("E{i}"),
+                    nature: None,
+                    membres: Vec::new(),
+                    sources: Vec::new(),
+                })
                 .collect(),
         }
     }
@@ -699,7 +831,10 @@ pub(crate) mod tests {
                 city("c", None, &[1], &[1], Some((44.0, 5.1))),
                 city("d", Some(0), &[], &[], None),
             ],
-            vec![case("x", &[0, 1], &[2], &[0]), case("y", &[2], &[0], &[0, 1])],
+            vec![
+                case("x", &[0, 1], &[2], &[0]),
+                case("y", &[2], &[0], &[0, 1]),
+            ],
             &[&[0], &[1], &[]],
             2,
             1,
@@ -709,9 +844,18 @@ pub(crate) mod tests {
     #[test]
     fn indexes_merge_cards_and_case_studies() {
         let ix = build_indexes(&model());
-        assert_eq!(ix.strategies_of_city, vec![vec![0, 1, 2], vec![1, 2], vec![0, 1], vec![]]);
-        assert_eq!(ix.publics_of_city, vec![vec![0], vec![0, 1], vec![0, 1], vec![]]);
-        assert_eq!(ix.cities_by_strategy, vec![vec![0, 2], vec![0, 1, 2], vec![0, 1]]);
+        assert_eq!(
+            ix.strategies_of_city,
+            vec![vec![0, 1, 2], vec![1, 2], vec![0, 1], vec![]]
+        );
+        assert_eq!(
+            ix.publics_of_city,
+            vec![vec![0], vec![0, 1], vec![0, 1], vec![]]
+        );
+        assert_eq!(
+            ix.cities_by_strategy,
+            vec![vec![0, 2], vec![0, 1, 2], vec![0, 1]]
+        );
         assert_eq!(ix.cases_by_strategy, vec![vec![1], vec![], vec![0]]);
         assert_eq!(ix.cities_by_epci, vec![vec![0, 1, 3]]);
         assert_eq!(ix.cases_by_epci, vec![vec![0]]);
@@ -721,17 +865,30 @@ pub(crate) mod tests {
     #[test]
     fn city_links_are_weighted_sums_with_their_reasons() {
         let analysis = analyse(&model());
-        let summary: Vec<(usize, usize, f64)> = analysis.links.iter().map(|l| (l.a, l.b, l.score)).collect();
+        let summary: Vec<(usize, usize, f64)> =
+            analysis.links.iter().map(|l| (l.a, l.b, l.score)).collect();
         // A–B: 2 strategies ×3 + 1 public ×1 + same EPCI 2 + 1 case study ×4 = 13.
         // A–C: 2 strategies ×3 + 1 public = 7. B–C: 1 strategy ×3 + 2 publics = 5.
         // A–D and B–D: same EPCI only = 2.
-        assert_eq!(summary, vec![(0, 1, 13.0), (0, 2, 7.0), (1, 2, 5.0), (0, 3, 2.0), (1, 3, 2.0)]);
+        assert_eq!(
+            summary,
+            vec![
+                (0, 1, 13.0),
+                (0, 2, 7.0),
+                (1, 2, 5.0),
+                (0, 3, 2.0),
+                (1, 3, 2.0)
+            ]
+        );
         let ab = &analysis.links[0];
         assert_eq!(ab.strategies, vec![1, 2]);
         assert_eq!(ab.publics, vec![0]);
         assert_eq!(ab.epci, Some(0));
         assert_eq!(ab.cases, vec![0]);
-        assert_eq!(analysis.closest, vec![vec![0, 1, 3], vec![0, 2, 4], vec![1, 2], vec![3, 4]]);
+        assert_eq!(
+            analysis.closest,
+            vec![vec![0, 1, 3], vec![0, 2, 4], vec![1, 2], vec![3, 4]]
+        );
     }
 
     #[test]
@@ -745,9 +902,30 @@ pub(crate) mod tests {
     #[test]
     fn related_case_studies_share_cities_strategies_or_publics() {
         let analysis = analyse(&model());
-        assert_eq!(analysis.related[0], vec![RelatedCase { case: 1, score: 1.0, cities: vec![], strategies: vec![], publics: vec![0] }]);
+        assert_eq!(
+            analysis.related[0],
+            vec![RelatedCase {
+                case: 1,
+                score: 1.0,
+                cities: vec![],
+                strategies: vec![],
+                publics: vec![0]
+            }]
+        );
         assert_eq!(analysis.related[1][0].case, 0);
     }
+
+    /// kind, cities, strategy, public, inspirations, shared publics, EPCI, distance.
+    type OpportunityRow = (
+        OpportunityKind,
+        Vec<usize>,
+        Option<usize>,
+        Option<usize>,
+        Vec<(usize, usize)>,
+        Vec<usize>,
+        Option<usize>,
+        Option<f64>,
+    );
 
     #[test]
     fn opportunities_transfer_pool_and_gap() {
@@ -756,25 +934,90 @@ pub(crate) mod tests {
         let bc = (distance_km((44.05, 5.0), (44.0, 5.1)) * 10.0).round() / 10.0;
         assert_eq!(ac, 8.0);
         assert_eq!(bc, 9.7);
-        let got: Vec<(OpportunityKind, Vec<usize>, Option<usize>, Option<usize>, Vec<(usize, usize)>, Vec<usize>, Option<usize>, Option<f64>)> = analysis
+        let got: Vec<OpportunityRow> = analysis
             .opportunities
             .iter()
-            .map(|o| (o.kind, o.cities.clone(), o.strategy, o.public, o.inspirations.clone(), o.shared_publics.clone(), o.epci, o.distance_km))
+            .map(|o| {
+                (
+                    o.kind,
+                    o.cities.clone(),
+                    o.strategy,
+                    o.public,
+                    o.inspirations.clone(),
+                    o.shared_publics.clone(),
+                    o.epci,
+                    o.distance_km,
+                )
+            })
             .collect();
         use OpportunityKind::*;
         assert_eq!(
             got,
             vec![
-                // B could take s0 from case y (C), sharing publics p0 and p1.
-                (Transfer, vec![1], Some(0), None, vec![(1, 2)], vec![0, 1], None, None),
+                // B could take s0 from case y (C), sharing p0, the public s0 addresses.
+                (
+                    Transfer,
+                    vec![1],
+                    Some(0),
+                    None,
+                    vec![(1, 2)],
+                    vec![0],
+                    None,
+                    None
+                ),
                 // C could take s2 from case x (A and B).
-                (Transfer, vec![2], Some(2), None, vec![(0, 0), (0, 1)], vec![0, 1], None, None),
+                (
+                    Transfer,
+                    vec![2],
+                    Some(2),
+                    None,
+                    vec![(0, 0), (0, 1)],
+                    vec![0, 1],
+                    None,
+                    None
+                ),
                 // A and B both use s1 in e0, separately.
-                (Pooling, vec![0, 1], Some(1), None, vec![], vec![], Some(0), None),
+                (
+                    Pooling,
+                    vec![0, 1],
+                    Some(1),
+                    None,
+                    vec![],
+                    vec![],
+                    Some(0),
+                    None
+                ),
                 // Neighbours of different intercommunalities.
-                (Pooling, vec![0, 2], Some(0), None, vec![], vec![], None, Some(8.0)),
-                (Pooling, vec![0, 2], Some(1), None, vec![], vec![], None, Some(8.0)),
-                (Pooling, vec![1, 2], Some(1), None, vec![], vec![], None, Some(9.7)),
+                (
+                    Pooling,
+                    vec![0, 2],
+                    Some(0),
+                    None,
+                    vec![],
+                    vec![],
+                    None,
+                    Some(8.0)
+                ),
+                (
+                    Pooling,
+                    vec![0, 2],
+                    Some(1),
+                    None,
+                    vec![],
+                    vec![],
+                    None,
+                    Some(8.0)
+                ),
+                (
+                    Pooling,
+                    vec![1, 2],
+                    Some(1),
+                    None,
+                    vec![],
+                    vec![],
+                    None,
+                    Some(9.7)
+                ),
                 // B names p0 but its card's only strategy, s1, addresses p1.
                 (Gap, vec![1], None, Some(0), vec![], vec![], None, None),
             ]
@@ -786,7 +1029,12 @@ pub(crate) mod tests {
     #[test]
     fn a_strategy_already_shared_in_a_case_study_is_not_a_pooling_opportunity() {
         let analysis = analyse(&model());
-        assert!(!analysis.opportunities.iter().any(|o| o.kind == OpportunityKind::Pooling && o.strategy == Some(2)));
+        assert!(
+            !analysis
+                .opportunities
+                .iter()
+                .any(|o| o.kind == OpportunityKind::Pooling && o.strategy == Some(2))
+        );
     }
 
     #[test]
@@ -802,27 +1050,58 @@ pub(crate) mod tests {
     fn maturity_levels_follow_the_grid() {
         use crate::model::ChannelFamily::*;
         let mut s = model();
-        s.channels = [("site-web", Website), ("facebook", SocialNetwork), ("appli", DigitalService), ("magazine", Print)]
-            .iter()
-            .map(|(slug, f)| Term { slug: slug.to_string(), nom: slug.to_string(), definition: String::new(), famille: Some(*f), sources: vec![] })
-            .collect();
+        s.channels = [
+            ("site-web", Website),
+            ("facebook", SocialNetwork),
+            ("appli", DigitalService),
+            ("magazine", Print),
+        ]
+        .iter()
+        .map(|(slug, f)| Term {
+            slug: slug.to_string(),
+            nom: slug.to_string(),
+            definition: String::new(),
+            famille: Some(*f),
+            sources: vec![],
+        })
+        .collect();
         s.strategies[1].levier = Lever::Valeur;
         // A: website only. B: website + facebook. C: magazine only (not digital). D: nothing.
         s.cities[0].channels = vec![fact(0)];
         s.cities[1].channels = vec![fact(0), fact(1)];
         s.cities[2].channels = vec![fact(3)];
         let a = analyse(&s);
-        let digital: Vec<Option<u8>> = a.maturity.iter().map(|m| m.digital.as_ref().map(|l| l.level)).collect();
+        let digital: Vec<Option<u8>> = a
+            .maturity
+            .iter()
+            .map(|m| m.digital.as_ref().map(|l| l.level))
+            .collect();
         assert_eq!(digital, vec![Some(1), Some(2), None, None]);
-        assert_eq!(a.maturity[1].digital.as_ref().unwrap().label, "diversification");
+        assert_eq!(
+            a.maturity[1].digital.as_ref().unwrap().label,
+            "diversification"
+        );
         s.cities[0].channels.push(fact(2));
         let a = analyse(&s);
-        assert_eq!(a.maturity[0].digital.as_ref().map(|l| (l.level, l.label)), Some((3, "services")));
-        s.cities[0].channels[0].audience.push(crate::resolve::Audience { valeur: 10.0, unite: "abonnés".into(), date: "2024".into() });
+        assert_eq!(
+            a.maturity[0].digital.as_ref().map(|l| (l.level, l.label)),
+            Some((3, "services"))
+        );
+        s.cities[0].channels[0]
+            .audience
+            .push(crate::resolve::Audience {
+                valeur: 10.0,
+                unite: "abonnés".into(),
+                date: "2024".into(),
+            });
         let a = analyse(&s);
         assert_eq!(a.maturity[0].digital.as_ref().map(|l| l.level), Some(4));
         // Levers: A uses s0, s2 (image) and s1 (valeur); s2 is documented by case x.
-        let levels: Vec<Option<u8>> = a.maturity[0].levers.iter().map(|l| l.as_ref().map(|l| l.level)).collect();
+        let levels: Vec<Option<u8>> = a.maturity[0]
+            .levers
+            .iter()
+            .map(|l| l.as_ref().map(|l| l.level))
+            .collect();
         assert_eq!(levels, vec![Some(3), Some(1), None]);
         // D has no observed fact at all: « non renseigné » everywhere, not zero.
         assert_eq!(a.maturity[3], Maturity::default());

@@ -68,7 +68,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, file: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: &'static str,
+        file: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, file, message)
@@ -138,7 +142,12 @@ impl Diagnostic {
     /// The terminal report: a one-line summary that editors and tools can grep
     /// (`erreur : fichier:ligne:colonne : message`), then the source snippet drawn by miette.
     pub fn render_human(&self, color: bool) -> String {
-        let mut out = format!("{} : {} : {}\n", self.severity, self.location(), self.message);
+        let mut out = format!(
+            "{} : {} : {}\n",
+            self.severity,
+            self.location(),
+            self.message
+        );
         if self.byte_span().is_some() {
             let theme = if color {
                 miette::GraphicalTheme::unicode()
@@ -245,7 +254,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|_| self as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .map(|_| self as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
@@ -268,13 +279,18 @@ impl miette::SourceCode for Diagnostic {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let source = self.source.as_deref().ok_or(miette::MietteError::OutOfBounds)?;
+        let source = self
+            .source
+            .as_deref()
+            .ok_or(miette::MietteError::OutOfBounds)?;
         let contents = source.read_span(span, context_lines_before, context_lines_after)?;
         // miette counts columns in bytes; editors (and our summary line) count characters.
         let offset = span.offset().min(source.len());
         let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
         let column = if context_lines_before == 0 && context_lines_after == 0 {
-            source.get(line_start..offset).map_or(contents.column(), |s| s.chars().count())
+            source
+                .get(line_start..offset)
+                .map_or(contents.column(), |s| s.chars().count())
         } else {
             contents.column()
         };
@@ -372,7 +388,10 @@ mod tests {
         assert_eq!(d.location(), "content/cas/x.md:2:10");
         assert_eq!(d.byte_span(), Some((18, 6)));
         let text = d.render_human(false);
-        assert!(text.starts_with("erreur : content/cas/x.md:2:10 : ville inconnue\n"), "{text}");
+        assert!(
+            text.starts_with("erreur : content/cas/x.md:2:10 : ville inconnue\n"),
+            "{text}"
+        );
         assert!(text.contains("villes: [avigon]"), "{text}");
         assert!(text.contains("avignon"), "{text}");
     }

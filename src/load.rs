@@ -106,7 +106,12 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
         &mut diagnostics,
     );
 
-    let city_paths = collect_files(root, &root.join(CITIES_DIR), &["yaml", "yml"], &mut diagnostics);
+    let city_paths = collect_files(
+        root,
+        &root.join(CITIES_DIR),
+        &["yaml", "yml"],
+        &mut diagnostics,
+    );
     let case_paths = collect_files(root, &root.join(CASES_DIR), &["md"], &mut diagnostics);
 
     let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
@@ -133,15 +138,28 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
 
     // Editorial opportunities are optional: no folder, no opportunity.
     if root.join(OPPORTUNITIES_DIR).exists() {
-        let paths = collect_files(root, &root.join(OPPORTUNITIES_DIR), &["md"], &mut diagnostics);
+        let paths = collect_files(
+            root,
+            &root.join(OPPORTUNITIES_DIR),
+            &["md"],
+            &mut diagnostics,
+        );
         let opportunities: Vec<Result<LoadedOpportunity, Vec<Diagnostic>>> = paths
             .par_iter()
             .map(|path| {
                 let file = read_source(root, path).map_err(|e| vec![e])?;
                 let slug = file_slug(&file, path).map_err(|e| vec![e])?;
-                let (front_text, body, body_line) = split_front_matter(&file).map_err(|e| vec![e])?;
-                let front = parse_yaml::<OpportunityFrontMatter>(&file, front_text, 1).map_err(|e| vec![e])?;
-                Ok(LoadedOpportunity { slug, body: body.to_string(), body_line, file, front })
+                let (front_text, body, body_line) =
+                    split_front_matter(&file).map_err(|e| vec![e])?;
+                let front = parse_yaml::<OpportunityFrontMatter>(&file, front_text, 1)
+                    .map_err(|e| vec![e])?;
+                Ok(LoadedOpportunity {
+                    slug,
+                    body: body.to_string(),
+                    body_line,
+                    file,
+                    front,
+                })
             })
             .collect();
         for result in opportunities {
@@ -209,7 +227,10 @@ fn collect_files(
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                let path = error
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
                 let message = if error.loop_ancestor().is_some() {
                     "boucle de liens symboliques : ce lien pointe vers un de ses dossiers parents"
                         .to_string()
@@ -242,7 +263,9 @@ fn collect_files(
                         display_path(root, entry.path()),
                         french_spaces("ce nom désigne un dossier, pas un fichier"),
                     )
-                    .hint(french_spaces("renommez ce dossier ou remplacez-le par un fichier")),
+                    .hint(french_spaces(
+                        "renommez ce dossier ou remplacez-le par un fichier",
+                    )),
                 );
             }
             continue;
@@ -397,8 +420,13 @@ fn file_slug(file: &SourceFile, path: &Path) -> Result<String, Diagnostic> {
                 '\u{202f}'
             ),
         )
-        .expected("des minuscules sans accent, des chiffres et des tirets (ex. : l-isle-sur-la-sorgue)")
-        .hint(format!("renommez le fichier en {}", quoted(&slug::slugify(&stem)))))
+        .expected(
+            "des minuscules sans accent, des chiffres et des tirets (ex. : l-isle-sur-la-sorgue)",
+        )
+        .hint(format!(
+            "renommez le fichier en {}",
+            quoted(&slug::slugify(&stem))
+        )))
     }
 }
 
@@ -421,7 +449,9 @@ fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnost
         return Err(Diagnostic::error(
             "en-tete-manquant",
             file.display.clone(),
-            french_spaces("le fichier doit commencer par un en-tête YAML entre deux lignes « --- »"),
+            french_spaces(
+                "le fichier doit commencer par un en-tête YAML entre deux lignes « --- »",
+            ),
         )
         .at(&file.text, 1, 1, first_line.chars().count())
         .expected(french_spaces("« --- » seul sur la première ligne"))
@@ -431,15 +461,13 @@ fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnost
     }
     let after_open = first_line.len() + 1;
     let mut offset = after_open.min(text.len());
-    let mut line_number = 2;
-    for line in text[offset..].split_inclusive('\n') {
+    for (line_number, line) in (2..).zip(text[offset..].split_inclusive('\n')) {
         if line.trim_end() == "---" {
             let yaml = &text[after_open.min(text.len())..offset];
             let body_start = offset + line.len();
             return Ok((yaml, &text[body_start.min(text.len())..], line_number + 1));
         }
         offset += line.len();
-        line_number += 1;
     }
     Err(Diagnostic::error(
         "en-tete-non-ferme",
@@ -447,8 +475,12 @@ fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnost
         french_spaces("l’en-tête YAML ouvert ligne 1 n’est jamais fermé"),
     )
     .at(&file.text, 1, 1, 3)
-    .expected(french_spaces("une ligne « --- » après le dernier champ de l’en-tête"))
-    .hint(french_spaces("ajoutez une ligne « --- » entre l’en-tête et le texte")))
+    .expected(french_spaces(
+        "une ligne « --- » après le dernier champ de l’en-tête",
+    ))
+    .hint(french_spaces(
+        "ajoutez une ligne « --- » entre l’en-tête et le texte",
+    )))
 }
 
 /// Parses `yaml` (a file or its front matter, which starts `line_offset` lines into the
@@ -467,10 +499,15 @@ pub fn parse_yaml<T: DeserializeOwned>(
         .at(&file.text, line_offset.max(1), 1, 3)
         .expected("les champs décrits dans docs/format.md"));
     }
-    serde_saphyr::from_str::<T>(yaml).map_err(|error| translate_yaml_error(file, &error, line_offset))
+    serde_saphyr::from_str::<T>(yaml)
+        .map_err(|error| translate_yaml_error(file, &error, line_offset))
 }
 
-fn translate_yaml_error(file: &SourceFile, error: &serde_saphyr::Error, line_offset: usize) -> Diagnostic {
+fn translate_yaml_error(
+    file: &SourceFile,
+    error: &serde_saphyr::Error,
+    line_offset: usize,
+) -> Diagnostic {
     use serde_saphyr::Error as E;
     let inner = error.without_snippet();
     let (line, column) = match inner {
@@ -483,120 +520,146 @@ fn translate_yaml_error(file: &SourceFile, error: &serde_saphyr::Error, line_off
             .unwrap_or((0, 0)),
     };
     let token_len = token_length(&file.text, line, column);
-    let (code, message, expected, hint): (&'static str, String, Option<String>, Option<String>) = match inner {
-        E::SerdeUnknownField { field, expected, .. } => (
-            "champ-inconnu",
-            format!("champ inconnu {}", quoted(field)),
-            Some(if expected.is_empty() {
-                "aucun champ à cet endroit".to_string()
-            } else {
-                format!("un de ces champs{}: {}", '\u{202f}', expected.join(", "))
-            }),
-            closest(field, expected.iter().copied()).map(did_you_mean),
-        ),
-        E::SerdeMissingField { field, .. } => (
-            "champ-manquant",
-            format!("champ obligatoire {} manquant", quoted(field)),
-            Some(format!("une ligne {}", quoted(&format!("{field}: …")))),
-            Some("voir docs/format.md pour la liste des champs".to_string()),
-        ),
-        E::SerdeUnknownVariant { variant, expected, .. } => (
-            "valeur-inconnue",
-            format!("valeur inconnue {}", quoted(variant)),
-            Some(format!(
-                "une de ces valeurs{}: {}",
-                '\u{202f}',
-                expected.join(", ")
-            )),
-            closest(variant, expected.iter().copied()).map(did_you_mean),
-        ),
-        E::SerdeInvalidType { unexpected, expected, .. } => (
-            "type-incorrect",
-            format!(
-                "type incorrect{}: {} trouvé",
-                '\u{202f}',
-                describe_serde_type(unexpected)
+    let (code, message, expected, hint): (&'static str, String, Option<String>, Option<String>) =
+        match inner {
+            E::SerdeUnknownField {
+                field, expected, ..
+            } => (
+                "champ-inconnu",
+                format!("champ inconnu {}", quoted(field)),
+                Some(if expected.is_empty() {
+                    "aucun champ à cet endroit".to_string()
+                } else {
+                    format!("un de ces champs{}: {}", '\u{202f}', expected.join(", "))
+                }),
+                closest(field, expected.iter().copied()).map(did_you_mean),
             ),
-            Some(describe_serde_type(expected)),
-            None,
-        ),
-        E::SerdeInvalidValue { unexpected, expected, .. } => (
-            "valeur-incorrecte",
-            format!(
-                "valeur incorrecte{}: {}",
-                '\u{202f}',
-                describe_serde_type(unexpected)
+            E::SerdeMissingField { field, .. } => (
+                "champ-manquant",
+                format!("champ obligatoire {} manquant", quoted(field)),
+                Some(format!("une ligne {}", quoted(&format!("{field}: …")))),
+                Some("voir docs/format.md pour la liste des champs".to_string()),
             ),
-            Some(describe_serde_type(expected)),
-            None,
-        ),
-        E::DuplicateMappingKey { key, .. } => (
-            "cle-repetee",
-            match key {
-                Some(key) => format!("le champ {} est écrit deux fois", quoted(key)),
-                None => "une clé est écrite deux fois".to_string(),
-            },
-            Some("chaque champ une seule fois".to_string()),
-            Some("supprimez ou fusionnez l’une des deux lignes".to_string()),
-        ),
-        E::Eof { .. } => (
-            "yaml",
-            "fin de fichier inattendue".to_string(),
-            Some("la suite du YAML (une valeur, un crochet ou un guillemet fermant ?)".to_string()),
-            None,
-        ),
-        E::InvalidScalar { ty, .. } => (
-            "type-incorrect",
-            format!(
-                "valeur incorrecte {}",
-                quoted(&token_text(&file.text, line, column))
+            E::SerdeUnknownVariant {
+                variant, expected, ..
+            } => (
+                "valeur-inconnue",
+                format!("valeur inconnue {}", quoted(variant)),
+                Some(format!(
+                    "une de ces valeurs{}: {}",
+                    '\u{202f}',
+                    expected.join(", ")
+                )),
+                closest(variant, expected.iter().copied()).map(did_you_mean),
             ),
-            Some(describe_serde_type(ty)),
-            None,
-        ),
-        E::Unexpected { expected, .. } => (
-            "type-incorrect",
-            "type incorrect\u{a0}: ce n’est pas la structure attendue ici".to_string(),
-            Some(describe_serde_type(expected)),
-            None,
-        ),
-        E::MultipleDocuments { .. } => (
-            "yaml",
-            french_spaces("plusieurs documents YAML dans un seul fichier (ligne « --- » en trop ?)"),
-            Some("un seul document".to_string()),
-            None,
-        ),
-        other => {
-            let raw = other.to_string();
-            let raw = raw.lines().next().unwrap_or("").to_string();
-            // The parser reports a tab where it stops, often the line before the tab: find it.
-            let tab_line = file
-                .text
-                .lines()
-                .enumerate()
-                .skip(line.saturating_sub(2))
-                .take(3)
-                .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
-                .map(|(index, _)| index + 1);
-            if let Some(tab_line) = tab_line {
-                let column = file.text.lines().nth(tab_line - 1).map_or(1, |l| l.find('\t').unwrap_or(0) + 1);
-                return Diagnostic::error(
-                    "tabulation",
-                    file.display.clone(),
-                    french_spaces(&format!("tabulation dans l’indentation, ligne {tab_line}")),
-                )
-                .at(&file.text, tab_line, column, 1)
-                .expected("des espaces\u{a0}: YAML n’accepte pas les tabulations pour indenter")
-                .hint("remplacez la tabulation par deux espaces");
-            }
-            (
-                "yaml",
-                format!("syntaxe YAML invalide{}: {}", '\u{202f}', strip_location(&raw)),
-                Some("du YAML valide (indentation par espaces, « clé: valeur »)".to_string()),
+            E::SerdeInvalidType {
+                unexpected,
+                expected,
+                ..
+            } => (
+                "type-incorrect",
+                format!(
+                    "type incorrect{}: {} trouvé",
+                    '\u{202f}',
+                    describe_serde_type(unexpected)
+                ),
+                Some(describe_serde_type(expected)),
                 None,
-            )
-        }
-    };
+            ),
+            E::SerdeInvalidValue {
+                unexpected,
+                expected,
+                ..
+            } => (
+                "valeur-incorrecte",
+                format!(
+                    "valeur incorrecte{}: {}",
+                    '\u{202f}',
+                    describe_serde_type(unexpected)
+                ),
+                Some(describe_serde_type(expected)),
+                None,
+            ),
+            E::DuplicateMappingKey { key, .. } => (
+                "cle-repetee",
+                match key {
+                    Some(key) => format!("le champ {} est écrit deux fois", quoted(key)),
+                    None => "une clé est écrite deux fois".to_string(),
+                },
+                Some("chaque champ une seule fois".to_string()),
+                Some("supprimez ou fusionnez l’une des deux lignes".to_string()),
+            ),
+            E::Eof { .. } => (
+                "yaml",
+                "fin de fichier inattendue".to_string(),
+                Some(
+                    "la suite du YAML (une valeur, un crochet ou un guillemet fermant ?)"
+                        .to_string(),
+                ),
+                None,
+            ),
+            E::InvalidScalar { ty, .. } => (
+                "type-incorrect",
+                format!(
+                    "valeur incorrecte {}",
+                    quoted(&token_text(&file.text, line, column))
+                ),
+                Some(describe_serde_type(ty)),
+                None,
+            ),
+            E::Unexpected { expected, .. } => (
+                "type-incorrect",
+                "type incorrect\u{a0}: ce n’est pas la structure attendue ici".to_string(),
+                Some(describe_serde_type(expected)),
+                None,
+            ),
+            E::MultipleDocuments { .. } => (
+                "yaml",
+                french_spaces(
+                    "plusieurs documents YAML dans un seul fichier (ligne « --- » en trop ?)",
+                ),
+                Some("un seul document".to_string()),
+                None,
+            ),
+            other => {
+                let raw = other.to_string();
+                let raw = raw.lines().next().unwrap_or("").to_string();
+                // The parser reports a tab where it stops, often the line before the tab: find it.
+                let tab_line = file
+                    .text
+                    .lines()
+                    .enumerate()
+                    .skip(line.saturating_sub(2))
+                    .take(3)
+                    .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
+                    .map(|(index, _)| index + 1);
+                if let Some(tab_line) = tab_line {
+                    let column = file
+                        .text
+                        .lines()
+                        .nth(tab_line - 1)
+                        .map_or(1, |l| l.find('\t').unwrap_or(0) + 1);
+                    return Diagnostic::error(
+                        "tabulation",
+                        file.display.clone(),
+                        french_spaces(&format!("tabulation dans l’indentation, ligne {tab_line}")),
+                    )
+                    .at(&file.text, tab_line, column, 1)
+                    .expected("des espaces\u{a0}: YAML n’accepte pas les tabulations pour indenter")
+                    .hint("remplacez la tabulation par deux espaces");
+                }
+                (
+                    "yaml",
+                    format!(
+                        "syntaxe YAML invalide{}: {}",
+                        '\u{202f}',
+                        strip_location(&raw)
+                    ),
+                    Some("du YAML valide (indentation par espaces, « clé: valeur »)".to_string()),
+                    None,
+                )
+            }
+        };
     let mut diagnostic = Diagnostic::error(code, file.display.clone(), french_spaces(&message));
     if line > 0 {
         diagnostic = diagnostic.at(&file.text, line, column.max(1), token_len);
@@ -632,7 +695,12 @@ fn token_text(text: &str, line: usize, column: usize) -> String {
     let length = token_length(text, line, column);
     text.lines()
         .nth(line.saturating_sub(1))
-        .map(|l| l.chars().skip(column.saturating_sub(1)).take(length).collect::<String>())
+        .map(|l| {
+            l.chars()
+                .skip(column.saturating_sub(1))
+                .take(length)
+                .collect::<String>()
+        })
         .unwrap_or_default()
         .trim_matches('"')
         .to_string()
@@ -666,7 +734,9 @@ fn describe_serde_type(text: &str) -> String {
     }
     match text {
         "a sequence" | "sequence" => "une liste (« - élément » ou [a, b])".to_string(),
-        "a map" | "map" | "mapping start" | "mapping" => "un objet (des lignes « champ: valeur »)".to_string(),
+        "a map" | "map" | "mapping start" | "mapping" => {
+            "un objet (des lignes « champ: valeur »)".to_string()
+        }
         "sequence start" => "une liste (« - élément » ou [a, b])".to_string(),
         "a string" | "string" => "un texte".to_string(),
         "a boolean" | "bool" => "true ou false".to_string(),
@@ -759,11 +829,17 @@ mod tests {
         assert_eq!(error.line, 3);
         assert_eq!(error.column, 1);
         assert_eq!(error.message, "champ inconnu «\u{202f}resum\u{202f}»");
-        assert_eq!(error.hint.as_deref(), Some("vouliez-vous dire «\u{202f}resume\u{202f}»\u{202f}?"));
+        assert_eq!(
+            error.hint.as_deref(),
+            Some("vouliez-vous dire «\u{202f}resume\u{202f}»\u{202f}?")
+        );
     }
 
     #[test]
     fn french_spaces_uses_narrow_no_break_spaces() {
-        assert_eq!(french_spaces("a : « b » ?"), "a\u{202f}: «\u{202f}b\u{202f}»\u{202f}?");
+        assert_eq!(
+            french_spaces("a : « b » ?"),
+            "a\u{202f}: «\u{202f}b\u{202f}»\u{202f}?"
+        );
     }
 }

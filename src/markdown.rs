@@ -56,20 +56,40 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                 code_depth -= 1;
                 Event::End(TagEnd::CodeBlock)
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
                     autolink_depth += 1;
                 }
                 let dest_url = rewrite_link(&dest_url, page_path, base_path, &mut internal_links);
-                Event::Start(Tag::Link { link_type, dest_url, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::End(TagEnd::Link) => {
                 autolink_depth = autolink_depth.saturating_sub(1);
                 Event::End(TagEnd::Link)
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = rewrite_link(&dest_url, page_path, base_path, &mut internal_links);
-                Event::Start(Tag::Image { link_type, dest_url, title, id })
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::Text(text) if code_depth == 0 && autolink_depth == 0 => {
                 Event::Text(CowStr::from(typography(&text)))
@@ -82,7 +102,16 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                 events.push(Event::Text(CowStr::Borrowed("")));
             }
             Event::End(TagEnd::Heading(level)) => {
-                if let Some((start, Tag::Heading { level: l, id, classes, attrs })) = heading.take() {
+                if let Some((
+                    start,
+                    Tag::Heading {
+                        level: l,
+                        id,
+                        classes,
+                        attrs,
+                    },
+                )) = heading.take()
+                {
                     let text: String = events[start + 1..]
                         .iter()
                         .filter_map(|e| match e {
@@ -94,20 +123,28 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                         Some(id) => id.to_string(),
                         None => {
                             let slug = slug::slugify(&text);
-                            if slug.is_empty() { "section".to_string() } else { slug }
+                            if slug.is_empty() {
+                                "section".to_string()
+                            } else {
+                                slug
+                            }
                         }
                     };
                     let count = used_ids.entry(base.clone()).or_insert(0);
                     *count += 1;
-                    let unique = if *count == 1 { base } else { format!("{base}-{count}") };
+                    let unique = if *count == 1 {
+                        base
+                    } else {
+                        format!("{base}-{count}")
+                    };
                     events[start] = Event::Start(Tag::Heading {
-                        level: l,
+                        level: demote(l),
                         id: Some(CowStr::from(unique)),
                         classes,
                         attrs,
                     });
                 }
-                events.push(Event::End(TagEnd::Heading(level)));
+                events.push(Event::End(TagEnd::Heading(demote(level))));
             }
             other => events.push(other),
         }
@@ -122,7 +159,35 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
     }
     let mut html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    RenderedMarkdown { html, internal_links }
+    if html.contains("<table>") {
+        html = accessible_tables(&html);
+    }
+    RenderedMarkdown {
+        html,
+        internal_links,
+    }
+}
+
+/// The page title is the page's only `<h1>`: a `# Titre` in Markdown becomes an `<h2>`.
+fn demote(level: pulldown_cmark::HeadingLevel) -> pulldown_cmark::HeadingLevel {
+    match level {
+        pulldown_cmark::HeadingLevel::H1 => pulldown_cmark::HeadingLevel::H2,
+        other => other,
+    }
+}
+
+/// Tables: column alignment as classes, since the theme's Content-Security-Policy forbids
+/// `style` attributes, and a focusable scroll container so that wide tables scroll alone on a
+/// phone.
+fn accessible_tables(html: &str) -> String {
+    html.replace(" style=\"text-align: left\"", " class=\"a-gauche\"")
+        .replace(" style=\"text-align: center\"", " class=\"a-centre\"")
+        .replace(" style=\"text-align: right\"", " class=\"a-droite\"")
+        .replace(
+            "<table>",
+            "<div class=\"table-defilement\" tabindex=\"0\" role=\"region\" aria-label=\"Tableau\"><table>",
+        )
+        .replace("</table>", "</table></div>")
 }
 
 /// Resolves an internal link to a site path, records it, and returns the URL to write:
@@ -152,17 +217,28 @@ fn rewrite_link<'a>(
         Some(target) => target,
         None => {
             // Climbs above the site root: keep it, and let the check report it.
-            links.push(InternalLink { written: url.to_string(), target: format!("../{path}"), offset: 0 });
+            links.push(InternalLink {
+                written: url.to_string(),
+                target: format!("../{path}"),
+                offset: 0,
+            });
             return dest.clone();
         }
     };
     // A page link written without its trailing slash still means the page.
-    let target = if !target.is_empty() && !target.ends_with('/') && !target.rsplit('/').next().unwrap_or("").contains('.') {
+    let target = if !target.is_empty()
+        && !target.ends_with('/')
+        && !target.rsplit('/').next().unwrap_or("").contains('.')
+    {
         format!("{target}/")
     } else {
         target
     };
-    links.push(InternalLink { written: url.to_string(), target: target.clone(), offset: 0 });
+    links.push(InternalLink {
+        written: url.to_string(),
+        target: target.clone(),
+        offset: 0,
+    });
     if absolute {
         CowStr::from(format!("{base_path}{target}{suffix}"))
     } else {
@@ -209,7 +285,10 @@ pub fn typography(text: &str) -> String {
             word_start = i + 1;
         }
         let in_url = || {
-            let end = chars[i..].iter().position(|c| c.is_whitespace()).map_or(chars.len(), |p| i + p);
+            let end = chars[i..]
+                .iter()
+                .position(|c| c.is_whitespace())
+                .map_or(chars.len(), |p| i + p);
             let word: String = chars[word_start..end].iter().collect();
             word.contains("://") || word.starts_with("www.") || word.contains('@')
         };
@@ -220,13 +299,23 @@ pub fn typography(text: &str) -> String {
                     out.pop();
                     out.push(NNBSP);
                 } else if c != ':'
-                    && previous.is_some_and(|p| p.is_alphanumeric() || matches!(p, ')' | '»' | '"' | '’'))
-                    && chars.get(i + 1).is_none_or(|n| n.is_whitespace() || matches!(n, '!' | '?' | ')' | '»' | '.' | ','))
+                    && previous
+                        .is_some_and(|p| p.is_alphanumeric() || matches!(p, ')' | '»' | '"' | '’'))
+                    && chars.get(i + 1).is_none_or(|n| {
+                        n.is_whitespace() || matches!(n, '!' | '?' | ')' | '»' | '.' | ',')
+                    })
                     && !in_url()
                 {
                     out.push(NNBSP);
                 }
                 out.push(c);
+            }
+            '%' if matches!(out.chars().last(), Some(' ') | Some('\u{a0}'))
+                && out.chars().rev().nth(1).is_some_and(|d| d.is_ascii_digit()) =>
+            {
+                out.pop();
+                out.push(NNBSP);
+                out.push('%');
             }
             '«' => {
                 out.push(c);
@@ -269,7 +358,10 @@ mod tests {
 
     #[test]
     fn typography_puts_narrow_spaces_before_double_punctuation() {
-        assert_eq!(typography("Pourquoi ? Parce que : voilà ; enfin !"), "Pourquoi\u{202f}? Parce que\u{202f}: voilà\u{202f}; enfin\u{202f}!");
+        assert_eq!(
+            typography("Pourquoi ? Parce que : voilà ; enfin !"),
+            "Pourquoi\u{202f}? Parce que\u{202f}: voilà\u{202f}; enfin\u{202f}!"
+        );
         assert_eq!(typography("Quoi?"), "Quoi\u{202f}?");
         assert_eq!(typography("« Melon »"), "«\u{202f}Melon\u{202f}»");
         assert_eq!(typography("«Melon»"), "«\u{202f}Melon\u{202f}»");
@@ -278,20 +370,31 @@ mod tests {
 
     #[test]
     fn typography_leaves_urls_and_times_alone() {
-        assert_eq!(typography("voir https://ex.org/a?b=1 ici"), "voir https://ex.org/a?b=1 ici");
+        assert_eq!(
+            typography("voir https://ex.org/a?b=1 ici"),
+            "voir https://ex.org/a?b=1 ici"
+        );
         assert_eq!(typography("à 14:30"), "à 14:30");
     }
 
     #[test]
     fn code_is_not_touched() {
         let out = render("Texte : `a : b` et\n\n```\nx : y ?\n```\n", "cas/x/", "/");
-        assert!(out.html.contains("Texte\u{202f}: <code>a : b</code>"), "{}", out.html);
+        assert!(
+            out.html.contains("Texte\u{202f}: <code>a : b</code>"),
+            "{}",
+            out.html
+        );
         assert!(out.html.contains("x : y ?"), "{}", out.html);
     }
 
     #[test]
     fn extensions_are_enabled() {
-        let out = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~barré~~\n\n- [x] fait\n\nNote[^1].\n\n[^1]: Source.\n", "cas/x/", "/");
+        let out = render(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~barré~~\n\n- [x] fait\n\nNote[^1].\n\n[^1]: Source.\n",
+            "cas/x/",
+            "/",
+        );
         assert!(out.html.contains("<table>"));
         assert!(out.html.contains("<del>barré</del>"));
         assert!(out.html.contains("type=\"checkbox\""));
@@ -299,8 +402,50 @@ mod tests {
     }
 
     #[test]
+    fn tables_use_classes_not_styles_and_scroll_alone() {
+        let out = render("| a | b |\n|:--|--:|\n| 1 | 2 |\n", "cas/x/", "/");
+        assert!(!out.html.contains("style="), "{}", out.html);
+        assert!(
+            out.html.contains("<th class=\"a-gauche\">a</th>"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("<td class=\"a-droite\">2</td>"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html
+                .starts_with("<div class=\"table-defilement\" tabindex=\"0\" role=\"region\"")
+        );
+        assert!(out.html.trim_end().ends_with("</table></div>"));
+    }
+
+    #[test]
+    fn a_level_one_heading_becomes_level_two() {
+        let out = render("# Titre\n\n## Section\n", "cas/x/", "/");
+        assert!(
+            out.html.contains("<h2 id=\"titre\">Titre</h2>"),
+            "{}",
+            out.html
+        );
+        assert!(!out.html.contains("<h1"));
+    }
+
+    #[test]
+    fn percent_gets_a_narrow_space() {
+        assert_eq!(typography("92 % des villes"), "92\u{202f}% des villes");
+        assert_eq!(typography("taux 5%"), "taux 5%");
+    }
+
+    #[test]
     fn headings_get_unique_anchors() {
-        let out = render("## Contexte\n\n## Contexte\n\n## Résultats {#res}\n", "cas/x/", "/");
+        let out = render(
+            "## Contexte\n\n## Contexte\n\n## Résultats {#res}\n",
+            "cas/x/",
+            "/",
+        );
         assert!(out.html.contains("<h2 id=\"contexte\">"), "{}", out.html);
         assert!(out.html.contains("<h2 id=\"contexte-2\">"));
         assert!(out.html.contains("<h2 id=\"res\">"));
@@ -308,12 +453,27 @@ mod tests {
 
     #[test]
     fn internal_links_are_resolved_and_rewritten_under_the_base_path() {
-        let out = render("[A](/villes/avignon/) [B](../carpentras) [C](https://ex.org/) [D](/villes/orange/#x)", "cas/y/", "/atlas/");
-        assert!(out.html.contains("href=\"/atlas/villes/avignon/\""), "{}", out.html);
+        let out = render(
+            "[A](/villes/avignon/) [B](../carpentras) [C](https://ex.org/) [D](/villes/orange/#x)",
+            "cas/y/",
+            "/atlas/",
+        );
+        assert!(
+            out.html.contains("href=\"/atlas/villes/avignon/\""),
+            "{}",
+            out.html
+        );
         assert!(out.html.contains("href=\"../carpentras\""));
         assert!(out.html.contains("href=\"/atlas/villes/orange/#x\""));
-        let targets: Vec<&str> = out.internal_links.iter().map(|l| l.target.as_str()).collect();
-        assert_eq!(targets, ["villes/avignon/", "cas/carpentras/", "villes/orange/"]);
+        let targets: Vec<&str> = out
+            .internal_links
+            .iter()
+            .map(|l| l.target.as_str())
+            .collect();
+        assert_eq!(
+            targets,
+            ["villes/avignon/", "cas/carpentras/", "villes/orange/"]
+        );
         assert_eq!(out.internal_links[1].offset, 26);
     }
 

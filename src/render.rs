@@ -72,7 +72,10 @@ impl Theme {
             let mut diagnostic = Diagnostic::error(
                 "theme",
                 "atlas.yaml",
-                format!("thème introuvable {}\u{a0}: le dossier themes/{name}/ n’existe pas", quoted(name)),
+                format!(
+                    "thème introuvable {}\u{a0}: le dossier themes/{name}/ n’existe pas",
+                    quoted(name)
+                ),
             )
             .expected("le nom d’un dossier de themes/");
             if let Some(candidate) = closest(name, available.iter().map(String::as_str)) {
@@ -94,15 +97,29 @@ impl Theme {
         }
         let mut tera = tera::Tera::new();
         let mut template_files = BTreeMap::new();
-        for (name, (path, text)) in &sources {
+        for (name, (path, _)) in &sources {
             template_files.insert(name.clone(), display_path(root, path));
-            if let Err(error) = tera.add_raw_template(name, text) {
-                diagnostics.push(Diagnostic::error(
-                    "gabarit",
-                    display_path(root, path),
-                    format!("gabarit invalide\u{a0}: {}", tera_message(&error)),
-                ));
-            }
+        }
+        // All at once: components defined in one file (partials) are used by the others, and
+        // Tera resolves them only when it knows every template.
+        if let Err(error) = tera.add_raw_templates(
+            sources
+                .iter()
+                .map(|(name, (_, text))| (name.as_str(), text.as_str())),
+        ) {
+            let message = tera_message(&error);
+            let file = template_files
+                .iter()
+                .find(|(name, _)| {
+                    message.contains(&format!("{name}:")) || message.contains(&format!("'{name}'"))
+                })
+                .map(|(_, file)| file.clone())
+                .unwrap_or_else(|| display_path(root, &theme_dir.join("templates")));
+            diagnostics.push(Diagnostic::error(
+                "gabarit",
+                file,
+                format!("gabarit invalide\u{a0}: {message}"),
+            ));
         }
         for required in REQUIRED_TEMPLATES {
             if !sources.contains_key(*required) {
@@ -134,7 +151,11 @@ impl Theme {
         if !diagnostics.is_empty() {
             return Err(diagnostics);
         }
-        Ok(Theme { tera, template_files, statics })
+        Ok(Theme {
+            tera,
+            template_files,
+            statics,
+        })
     }
 }
 
@@ -178,15 +199,29 @@ struct Page {
 
 /// Renders every page of the site. Returns the output files sorted by path, or every problem
 /// found (broken internal links in Markdown, template errors).
-pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let ctx = Ctx { site, ix: &analysis.indexes, an: analysis };
+pub fn render_site(
+    site: &Site,
+    analysis: &Analysis,
+    theme: &Theme,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    let ctx = Ctx {
+        site,
+        ix: &analysis.indexes,
+        an: analysis,
+    };
     let mut diagnostics = Vec::new();
 
     // Markdown first (in parallel): case-study bodies and the home introduction.
     let case_bodies: Vec<markdown::RenderedMarkdown> = site
         .cases
         .par_iter()
-        .map(|case| markdown::render(&case.body, &format!("cas/{}/", case.slug), &site.config.base_path))
+        .map(|case| {
+            markdown::render(
+                &case.body,
+                &format!("cas/{}/", case.slug),
+                &site.config.base_path,
+            )
+        })
         .collect();
     let introduction = site
         .config
@@ -228,10 +263,26 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
     for (case, body) in site.cases.iter().zip(&case_bodies) {
         for link in &body.internal_links {
             if !known.contains(link.target.as_str()) {
-                let line = case.body_line + case.body[..link.offset.min(case.body.len())].matches('\n').count();
-                let line_start = case.body[..link.offset.min(case.body.len())].rfind('\n').map_or(0, |i| i + 1);
-                let column = case.body[line_start..link.offset.min(case.body.len())].chars().count() + 1;
-                diagnostics.push(broken_link(&case.file, &case.text, line, column, &link.written, &link.target, &known));
+                let line = case.body_line
+                    + case.body[..link.offset.min(case.body.len())]
+                        .matches('\n')
+                        .count();
+                let line_start = case.body[..link.offset.min(case.body.len())]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let column = case.body[line_start..link.offset.min(case.body.len())]
+                    .chars()
+                    .count()
+                    + 1;
+                diagnostics.push(broken_link(
+                    &case.file,
+                    &case.text,
+                    line,
+                    column,
+                    &link.written,
+                    &link.target,
+                    &known,
+                ));
             }
         }
     }
@@ -242,14 +293,30 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
                 let line = opportunity.body_line + opportunity.body[..offset].matches('\n').count();
                 let line_start = opportunity.body[..offset].rfind('\n').map_or(0, |i| i + 1);
                 let column = opportunity.body[line_start..offset].chars().count() + 1;
-                diagnostics.push(broken_link(&opportunity.file, &opportunity.text, line, column, &link.written, &link.target, &known));
+                diagnostics.push(broken_link(
+                    &opportunity.file,
+                    &opportunity.text,
+                    line,
+                    column,
+                    &link.written,
+                    &link.target,
+                    &known,
+                ));
             }
         }
     }
     if let Some(intro) = &introduction {
         for link in &intro.internal_links {
             if !known.contains(link.target.as_str()) {
-                diagnostics.push(broken_link("atlas.yaml", &Arc::from(""), 0, 0, &link.written, &link.target, &known));
+                diagnostics.push(broken_link(
+                    "atlas.yaml",
+                    &Arc::from(""),
+                    0,
+                    0,
+                    &link.written,
+                    &link.target,
+                    &known,
+                ));
             }
         }
     }
@@ -263,8 +330,19 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
         .map(|bytes| format!("{:08x}", fnv1a(bytes) as u32))
         .unwrap_or_default();
     let site_value = json!({
-        "titre": site.config.titre,
+        "titre": typography(&site.config.titre),
         "description": typography(&site.config.description),
+        "urls": {
+            "accueil": ctx.url(""),
+            "villes": ctx.url("villes/"),
+            "cas": ctx.url("cas/"),
+            "strategies": ctx.url("strategies/"),
+            "canaux": ctx.url("canaux/"),
+            "publics": ctx.url("publics/"),
+            "intercommunalites": ctx.url("intercommunalites/"),
+            "synergies": ctx.url("synergies/"),
+            "opportunites": ctx.url("opportunites/"),
+        },
         "base_url": site.config.base_url,
         "base_path": site.config.base_path,
         "langue": site.config.langue,
@@ -299,19 +377,33 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
                     context.insert(key.clone(), value);
                 }
             }
-            let html = theme.tera.render(page.template, &context).map_err(|error| {
-                Diagnostic::error(
-                    "gabarit",
-                    theme.template_files.get(page.template).cloned().unwrap_or_else(|| page.template.to_string()),
-                    format!("rendu impossible de la page /{}\u{a0}: {}", page.url, tera_message(&error)),
-                )
-            })?;
+            let html = theme
+                .tera
+                .render(page.template, &context)
+                .map_err(|error| {
+                    Diagnostic::error(
+                        "gabarit",
+                        theme
+                            .template_files
+                            .get(page.template)
+                            .cloned()
+                            .unwrap_or_else(|| page.template.to_string()),
+                        format!(
+                            "rendu impossible de la page /{}\u{a0}: {}",
+                            page.url,
+                            tera_message(&error)
+                        ),
+                    )
+                })?;
             let bytes = if site.config.minifier {
                 minify_html::minify(html.as_bytes(), &minify_config)
             } else {
                 html.into_bytes()
             };
-            Ok(OutputFile { path: page.output.clone(), bytes })
+            Ok(OutputFile {
+                path: page.output.clone(),
+                bytes,
+            })
         })
         .collect();
     let mut files = Vec::with_capacity(rendered.len() + theme.statics.len());
@@ -326,19 +418,42 @@ pub fn render_site(site: &Site, analysis: &Analysis, theme: &Theme) -> Result<Ve
         return Err(diagnostics);
     }
     for (path, bytes) in &theme.statics {
-        files.push(OutputFile { path: path.clone(), bytes: bytes.clone() });
+        files.push(OutputFile {
+            path: path.clone(),
+            bytes: bytes.clone(),
+        });
     }
-    files.push(OutputFile { path: "donnees/synergies.json".into(), bytes: ctx.synergies_json().into_bytes() });
-    files.push(OutputFile { path: "donnees/opportunites.csv".into(), bytes: ctx.opportunities_csv().into_bytes() });
+    files.push(OutputFile {
+        path: "donnees/synergies.json".into(),
+        bytes: ctx.synergies_json().into_bytes(),
+    });
+    files.push(OutputFile {
+        path: "donnees/opportunites.csv".into(),
+        bytes: ctx.opportunities_csv().into_bytes(),
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn broken_link(file: &str, text: &Arc<str>, line: usize, column: usize, written: &str, target: &str, known: &BTreeSet<&str>) -> Diagnostic {
+fn broken_link(
+    file: &str,
+    text: &Arc<str>,
+    line: usize,
+    column: usize,
+    written: &str,
+    target: &str,
+    known: &BTreeSet<&str>,
+) -> Diagnostic {
     let suggestion = closest(target, known.iter().copied());
     let message = match suggestion {
-        Some(s) => format!("lien interne cassé {}\u{a0}: aucune page /{target} — vouliez-vous dire /{s}\u{202f}?", quoted(written)),
-        None => format!("lien interne cassé {}\u{a0}: aucune page /{target}", quoted(written)),
+        Some(s) => format!(
+            "lien interne cassé {}\u{a0}: aucune page /{target} — vouliez-vous dire /{s}\u{202f}?",
+            quoted(written)
+        ),
+        None => format!(
+            "lien interne cassé {}\u{a0}: aucune page /{target}",
+            quoted(written)
+        ),
     };
     let mut diagnostic = Diagnostic::error("lien-casse", file, message)
         .expected("l’adresse d’une page de l’atlas, ex.\u{a0}: /villes/avignon/ ou ../autre-cas/");
@@ -363,7 +478,7 @@ pub fn format_number(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(digit);
@@ -382,13 +497,29 @@ pub fn format_decimal(value: f64) -> String {
 }
 
 const MONTHS: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 
 /// `2019-01-28` → `28 janvier 2019`; `2019-01` → `janvier 2019`; `2019` → `2019`.
 pub fn format_date(text: &str) -> String {
     let parts: Vec<&str> = text.split('-').collect();
-    let month = |m: &str| m.parse::<usize>().ok().and_then(|m| MONTHS.get(m.wrapping_sub(1))).copied();
+    let month = |m: &str| {
+        m.parse::<usize>()
+            .ok()
+            .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+            .copied()
+    };
     match parts.as_slice() {
         [year, m, day] => match (month(m), day.parse::<u32>()) {
             (Some(name), Ok(1)) => format!("1er {name} {year}"),
@@ -399,6 +530,9 @@ pub fn format_date(text: &str) -> String {
         _ => text.to_string(),
     }
 }
+
+/// A taxonomy term for its pages: slug, name, definition, lever (strategies), sources.
+type TermRow<'t> = (&'t str, &'t str, &'t str, Option<Lever>, &'t [SourceRef]);
 
 /// Builds page contexts. Every URL given to templates is complete (base path included), so
 /// templates never compute links.
@@ -430,27 +564,27 @@ impl Ctx<'_> {
 
     fn city_link(&self, index: usize) -> Value {
         let city = &self.site.cities[index];
-        json!({"nom": city.nom, "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
+        json!({"nom": typography(&city.nom), "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
     }
 
     fn strategy_link(&self, index: usize) -> Value {
         let s = &self.site.strategies[index];
-        json!({"nom": s.nom, "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
+        json!({"nom": typography(&s.nom), "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
     }
 
     fn channel_link(&self, index: usize) -> Value {
         let t = &self.site.channels[index];
-        json!({"nom": t.nom, "url": self.url(&format!("canaux/{}/", t.slug))})
+        json!({"nom": typography(&t.nom), "url": self.url(&format!("canaux/{}/", t.slug))})
     }
 
     fn public_link(&self, index: usize) -> Value {
         let t = &self.site.publics[index];
-        json!({"nom": t.nom, "url": self.url(&format!("publics/{}/", t.slug))})
+        json!({"nom": typography(&t.nom), "url": self.url(&format!("publics/{}/", t.slug))})
     }
 
     fn epci_link(&self, index: usize) -> Value {
         let e = &self.site.epcis[index];
-        json!({"nom": e.nom, "url": self.url(&format!("intercommunalites/{}/", e.slug))})
+        json!({"nom": typography(&e.nom), "url": self.url(&format!("intercommunalites/{}/", e.slug))})
     }
 
     fn sources(&self, sources: &[SourceRef]) -> Value {
@@ -473,7 +607,12 @@ impl Ctx<'_> {
 
     /// Citations of a fact: numbers pointing to the page's source list.
     fn citations(&self, sources: &[usize]) -> Value {
-        Value::Array(sources.iter().map(|i| json!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)})).collect())
+        Value::Array(
+            sources
+                .iter()
+                .map(|i| json!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)}))
+                .collect(),
+        )
     }
 
     fn case_summary(&self, index: usize) -> Value {
@@ -493,7 +632,7 @@ impl Ctx<'_> {
     fn city_summary(&self, index: usize) -> Value {
         let city = &self.site.cities[index];
         json!({
-            "nom": city.nom,
+            "nom": typography(&city.nom),
             "slug": city.slug,
             "url": self.url(&format!("villes/{}/", city.slug)),
             "insee": city.insee,
@@ -510,7 +649,10 @@ impl Ctx<'_> {
     /// The maturity grid of a city: digital tools, then the three levers.
     fn maturity(&self, city: usize) -> Vec<Value> {
         let m = &self.an.maturity[city];
-        let row = |dimension: &str, slug: &str, level: &Option<crate::analyse::MaturityLevel>, max: u8| match level {
+        let row = |dimension: &str,
+                   slug: &str,
+                   level: &Option<crate::analyse::MaturityLevel>,
+                   max: u8| match level {
             Some(l) => json!({
                 "dimension": dimension,
                 "slug": slug,
@@ -520,11 +662,18 @@ impl Ctx<'_> {
                 "libelle": l.label,
                 "faits": l.evidence.iter().map(|e| typography(e)).collect::<Vec<_>>(),
             }),
-            None => json!({"dimension": dimension, "slug": slug, "renseigne": false, "niveau": null, "max": max, "libelle": "non renseigné", "faits": []}),
+            None => {
+                json!({"dimension": dimension, "slug": slug, "renseigne": false, "niveau": null, "max": max, "libelle": "non renseigné", "faits": []})
+            }
         };
         let mut rows = vec![row("Outils numériques", "numerique", &m.digital, 4)];
         for (i, lever) in Lever::ALL.iter().enumerate() {
-            rows.push(row(&format!("Levier {}", lever.label().to_lowercase()), lever.slug(), &m.levers[i], 3));
+            rows.push(row(
+                &format!("Levier {}", lever.label().to_lowercase()),
+                lever.slug(),
+                &m.levers[i],
+                3,
+            ));
         }
         rows
     }
@@ -536,7 +685,9 @@ impl Ctx<'_> {
 
     fn home_page(&self, introduction: Option<&str>) -> Page {
         let site = self.site;
-        let mut principal: Vec<usize> = (0..site.cities.len()).filter(|&c| site.cities[c].complete).collect();
+        let mut principal: Vec<usize> = (0..site.cities.len())
+            .filter(|&c| site.cities[c].complete)
+            .collect();
         principal.sort_by_key(|&c| (std::cmp::Reverse(site.cities[c].population.unwrap_or(0)), c));
         let levers: Vec<Value> = Lever::ALL
             .iter()
@@ -575,8 +726,16 @@ impl Ctx<'_> {
 
     fn cities_page(&self) -> Page {
         let all = self.by_name((0..self.site.cities.len()).collect());
-        let complete: Vec<Value> = all.iter().filter(|&&c| self.site.cities[c].complete).map(|&c| self.city_summary(c)).collect();
-        let others: Vec<Value> = all.iter().filter(|&&c| !self.site.cities[c].complete).map(|&c| self.city_summary(c)).collect();
+        let complete: Vec<Value> = all
+            .iter()
+            .filter(|&&c| self.site.cities[c].complete)
+            .map(|&c| self.city_summary(c))
+            .collect();
+        let others: Vec<Value> = all
+            .iter()
+            .filter(|&&c| !self.site.cities[c].complete)
+            .map(|&c| self.city_summary(c))
+            .collect();
         Page {
             url: "villes/".into(),
             output: "villes/index.html".into(),
@@ -597,11 +756,16 @@ impl Ctx<'_> {
                 let mut value = link(f.term);
                 value["detail"] = json!(f.detail.as_deref().map(typography));
                 value["lien"] = json!(f.url);
-                value["audience"] = json!(f.audience.iter().map(|a| json!({
-                    "valeur": format_decimal(a.valeur),
-                    "unite": a.unite,
-                    "date": format_date(&a.date),
-                })).collect::<Vec<_>>());
+                value["audience"] = json!(
+                    f.audience
+                        .iter()
+                        .map(|a| json!({
+                            "valeur": format_decimal(a.valeur),
+                            "unite": a.unite,
+                            "date": format_date(&a.date),
+                        }))
+                        .collect::<Vec<_>>()
+                );
                 value["sources"] = self.citations(&f.sources);
                 value
             })
@@ -627,7 +791,12 @@ impl Ctx<'_> {
         let url = format!("villes/{}/", city.slug);
         let mut strategies_by_lever: Vec<Value> = Vec::new();
         for lever in Lever::ALL {
-            let facts: Vec<TermFact> = city.strategies.iter().filter(|f| self.site.strategies[f.term].levier == lever).cloned().collect();
+            let facts: Vec<TermFact> = city
+                .strategies
+                .iter()
+                .filter(|f| self.site.strategies[f.term].levier == lever)
+                .cloned()
+                .collect();
             if !facts.is_empty() {
                 strategies_by_lever.push(json!({
                     "slug": lever.slug(),
@@ -637,8 +806,16 @@ impl Ctx<'_> {
             }
         }
         let description = match (city.population, city.epci) {
-            (Some(p), Some(e)) => format!("{} ({} habitants, {}) : marketing territorial, stratégies, canaux et études de cas.", city.nom, format_number(p), self.site.epcis[e].nom),
-            _ => format!("{} : marketing territorial, stratégies, canaux et études de cas.", city.nom),
+            (Some(p), Some(e)) => format!(
+                "{} ({} habitants, {}) : marketing territorial, stratégies, canaux et études de cas.",
+                city.nom,
+                format_number(p),
+                self.site.epcis[e].nom
+            ),
+            _ => format!(
+                "{} : marketing territorial, stratégies, canaux et études de cas.",
+                city.nom
+            ),
         };
         Page {
             url: url.clone(),
@@ -647,7 +824,7 @@ impl Ctx<'_> {
             context: json!({
                 "page": self.page(&url, &city.nom, &description, "villes", json!([self.crumb("Villes", "villes/")])),
                 "ville": {
-                    "nom": city.nom,
+                    "nom": typography(&city.nom),
                     "slug": city.slug,
                     "insee": city.insee,
                     "population": city.population.map(format_number),
@@ -722,7 +899,7 @@ impl Ctx<'_> {
             nom: &'static str,
             singulier: &'static str,
             intro: &'static str,
-            terms: Vec<(&'t str, &'t str, &'t str, Option<Lever>, &'t [SourceRef])>,
+            terms: Vec<TermRow<'t>>,
             cities: &'t [Vec<usize>],
             cases: &'t [Vec<usize>],
         }
@@ -732,7 +909,19 @@ impl Ctx<'_> {
                 nom: "Stratégies",
                 singulier: "Stratégie",
                 intro: "Les stratégies de marketing territorial observées, classées selon les trois leviers : l’image, la valeur perçue et la mobilisation.",
-                terms: site.strategies.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), Some(s.levier), s.sources.as_slice())).collect(),
+                terms: site
+                    .strategies
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.slug.as_str(),
+                            s.nom.as_str(),
+                            s.definition.as_str(),
+                            Some(s.levier),
+                            s.sources.as_slice(),
+                        )
+                    })
+                    .collect(),
                 cities: &self.ix.cities_by_strategy,
                 cases: &self.ix.cases_by_strategy,
             },
@@ -741,7 +930,19 @@ impl Ctx<'_> {
                 nom: "Canaux",
                 singulier: "Canal",
                 intro: "Les outils et canaux de communication, numériques ou non, par lesquels les villes s’adressent à leurs publics.",
-                terms: site.channels.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), None, s.sources.as_slice())).collect(),
+                terms: site
+                    .channels
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.slug.as_str(),
+                            s.nom.as_str(),
+                            s.definition.as_str(),
+                            None,
+                            s.sources.as_slice(),
+                        )
+                    })
+                    .collect(),
                 cities: &self.ix.cities_by_channel,
                 cases: &self.ix.cases_by_channel,
             },
@@ -750,7 +951,19 @@ impl Ctx<'_> {
                 nom: "Publics cibles",
                 singulier: "Public cible",
                 intro: "Les publics que les stratégies de marketing territorial cherchent à attirer, retenir ou mobiliser.",
-                terms: site.publics.iter().map(|s| (s.slug.as_str(), s.nom.as_str(), s.definition.as_str(), None, s.sources.as_slice())).collect(),
+                terms: site
+                    .publics
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.slug.as_str(),
+                            s.nom.as_str(),
+                            s.definition.as_str(),
+                            None,
+                            s.sources.as_slice(),
+                        )
+                    })
+                    .collect(),
                 cities: &self.ix.cities_by_public,
                 cases: &self.ix.cases_by_public,
             },
@@ -759,7 +972,7 @@ impl Ctx<'_> {
             let summary = |i: usize| {
                 let (slug, nom, definition, lever, _) = taxonomy.terms[i];
                 json!({
-                    "nom": nom,
+                    "nom": typography(nom),
                     "url": self.url(&format!("{}/{slug}/", taxonomy.slug)),
                     "definition": typography(definition),
                     "levier": lever.map(Lever::slug),
@@ -780,7 +993,9 @@ impl Ctx<'_> {
                     })
                     .collect()
             } else {
-                vec![json!({"slug": "", "titre": null, "definition": null, "termes": (0..taxonomy.terms.len()).map(summary).collect::<Vec<_>>()})]
+                vec![
+                    json!({"slug": "", "titre": null, "definition": null, "termes": (0..taxonomy.terms.len()).map(summary).collect::<Vec<_>>()}),
+                ]
             };
             let list_url = format!("{}/", taxonomy.slug);
             let taxonomy_value = json!({"slug": taxonomy.slug, "nom": taxonomy.nom, "singulier": taxonomy.singulier, "url": self.url(&list_url)});
@@ -808,7 +1023,8 @@ impl Ctx<'_> {
                             _ => city.publics.iter().find(|f| f.term == i),
                         };
                         let mut link = self.city_link(c);
-                        link["detail"] = json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
+                        link["detail"] =
+                            json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
                         link
                     })
                     .collect();
@@ -820,7 +1036,7 @@ impl Ctx<'_> {
                         "page": self.page(&url, nom, definition, taxonomy.slug, json!([self.crumb(taxonomy.nom, &list_url)])),
                         "taxonomie": taxonomy_value,
                         "terme": {
-                            "nom": nom,
+                            "nom": typography(nom),
                             "slug": slug,
                             "definition": typography(definition),
                             "levier": lever.map(|l| json!({"slug": l.slug(), "nom": l.label(), "url": self.url(&format!("strategies/#levier-{}", l.slug()))})),
@@ -844,7 +1060,7 @@ impl Ctx<'_> {
             .enumerate()
             .map(|(i, e)| {
                 json!({
-                    "nom": e.nom,
+                    "nom": typography(&e.nom),
                     "url": self.url(&format!("intercommunalites/{}/", e.slug)),
                     "nature": e.nature,
                     "code": e.code,
@@ -875,7 +1091,7 @@ impl Ctx<'_> {
             context: json!({
                 "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", json!([self.crumb("Intercommunalités", "intercommunalites/")])),
                 "epci": {
-                    "nom": epci.nom,
+                    "nom": typography(&epci.nom),
                     "code": epci.code,
                     "nature": epci.nature,
                     "nb_membres": epci.membres.len(),
@@ -901,9 +1117,15 @@ impl Ctx<'_> {
 
 fn lever_definition(lever: Lever) -> &'static str {
     match lever {
-        Lever::Image => "Agir sur la réputation du territoire\u{202f}: marques, signatures, labels, classements.",
-        Lever::Valeur => "Augmenter la valeur perçue par les publics visés\u{202f}: événements, services, applications, offres.",
-        Lever::Mobilisation => "Mobiliser celles et ceux qui portent le territoire\u{202f}: ambassadeurs, prescripteurs, habitants.",
+        Lever::Image => {
+            "Agir sur la réputation du territoire\u{202f}: marques, signatures, labels, classements."
+        }
+        Lever::Valeur => {
+            "Augmenter la valeur perçue par les publics visés\u{202f}: événements, services, applications, offres."
+        }
+        Lever::Mobilisation => {
+            "Mobiliser celles et ceux qui portent le territoire\u{202f}: ambassadeurs, prescripteurs, habitants."
+        }
     }
 }
 

@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, closest, quoted};
 use crate::load::{LoadedSite, SourceFile, is_slug};
 use crate::model::{
-    CardStatus, CaseStatus, ChannelFamily, Coordinates, Lever, Source, Spanned, SpannedStr, SynergyConfig,
-    TermEntry,
+    CardStatus, CaseStatus, ChannelFamily, Coordinates, Lever, Source, Spanned, SpannedStr,
+    SynergyConfig, TermEntry,
 };
 
 /// Options of a build that change what is resolved.
@@ -193,6 +193,24 @@ pub struct Site {
     pub epcis: Vec<Epci>,
 }
 
+/// A named fact as written in a card: name, kind, date, detail, source ids.
+type NamedFactInput<'a> = (
+    &'a String,
+    Option<&'a String>,
+    Option<&'a SpannedStr>,
+    Option<&'a String>,
+    &'a Vec<SpannedStr>,
+);
+
+/// A term fact as written in a card: slug, detail, URL, audience, source ids.
+type TermFactInput<'a> = (
+    &'a SpannedStr,
+    Option<&'a String>,
+    Option<&'a SpannedStr>,
+    Vec<Audience>,
+    &'a Vec<SpannedStr>,
+);
+
 /// Where a value was written: the file and how many lines precede the parsed YAML in it.
 #[derive(Clone, Copy)]
 struct Origin<'a> {
@@ -201,7 +219,13 @@ struct Origin<'a> {
 }
 
 impl Origin<'_> {
-    fn diagnostic<T>(&self, code: &'static str, value: &Spanned<T>, chars: usize, message: String) -> Diagnostic {
+    fn diagnostic<T>(
+        &self,
+        code: &'static str,
+        value: &Spanned<T>,
+        chars: usize,
+        message: String,
+    ) -> Diagnostic {
         let mut diagnostic = Diagnostic::error(code, self.file.display.clone(), message);
         let line = value.referenced.line() as usize;
         if line > 0 {
@@ -265,11 +289,20 @@ impl<'a> Index<'a> {
         for (index, slug) in slugs.iter().enumerate() {
             by_slug.entry(*slug).or_insert(index);
         }
-        Index { kind, by_slug, slugs }
+        Index {
+            kind,
+            by_slug,
+            slugs,
+        }
     }
 
     /// Looks a reference up, or reports it with the closest valid value.
-    fn resolve(&self, origin: Origin, value: &SpannedStr, diagnostics: &mut Vec<Diagnostic>) -> Option<usize> {
+    fn resolve(
+        &self,
+        origin: Origin,
+        value: &SpannedStr,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<usize> {
         if let Some(index) = self.by_slug.get(value.value.as_str()) {
             return Some(*index);
         }
@@ -284,16 +317,29 @@ impl<'a> Index<'a> {
             None => format!("{} {}", self.kind.unknown(), quoted(&value.value)),
         };
         let mut diagnostic = origin
-            .diagnostic("reference-inconnue", value, value.value.chars().count(), message)
+            .diagnostic(
+                "reference-inconnue",
+                value,
+                value.value.chars().count(),
+                message,
+            )
             .expected(self.kind.expected());
         if suggestion.is_none() && !self.slugs.is_empty() && self.slugs.len() <= 12 {
-            diagnostic = diagnostic.hint(format!("valeurs possibles\u{202f}: {}", self.slugs.join(", ")));
+            diagnostic = diagnostic.hint(format!(
+                "valeurs possibles\u{202f}: {}",
+                self.slugs.join(", ")
+            ));
         }
         diagnostics.push(diagnostic);
         None
     }
 
-    fn resolve_all(&self, origin: Origin, values: &[SpannedStr], diagnostics: &mut Vec<Diagnostic>) -> Vec<usize> {
+    fn resolve_all(
+        &self,
+        origin: Origin,
+        values: &[SpannedStr],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<usize> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for value in values {
@@ -319,7 +365,10 @@ impl<'a> Index<'a> {
 pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, Vec<Diagnostic>) {
     let mut d = Vec::new();
 
-    let config = loaded.config.as_ref().and_then(|c| resolve_config(c, options, &mut d));
+    let config = loaded
+        .config
+        .as_ref()
+        .and_then(|c| resolve_config(c, options, &mut d));
 
     let channels = resolve_terms(loaded.channels.as_ref(), &mut d);
     let publics = resolve_terms(loaded.publics.as_ref(), &mut d);
@@ -327,17 +376,29 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         .epcis
         .as_ref()
         .map(|parsed| {
-            let origin = Origin { file: &parsed.file, line_offset: 0 };
+            let origin = Origin {
+                file: &parsed.file,
+                line_offset: 0,
+            };
             check_unique_slugs(origin, parsed.value.iter().map(|s| &s.slug), &mut d);
             parsed
                 .value
                 .iter()
                 .map(|entry| {
-                    if !(entry.code.value.len() == 9 && entry.code.value.bytes().all(|b| b.is_ascii_digit())) {
+                    if !(entry.code.value.len() == 9
+                        && entry.code.value.bytes().all(|b| b.is_ascii_digit()))
+                    {
                         d.push(
                             origin
-                                .diagnostic("code-siren", &entry.code, entry.code.value.chars().count(), format!("code SIREN invalide {}", quoted(&entry.code.value)))
-                                .expected("neuf chiffres, entre guillemets (ex.\u{a0}: \"248400251\")"),
+                                .diagnostic(
+                                    "code-siren",
+                                    &entry.code,
+                                    entry.code.value.chars().count(),
+                                    format!("code SIREN invalide {}", quoted(&entry.code.value)),
+                                )
+                                .expected(
+                                    "neuf chiffres, entre guillemets (ex.\u{a0}: \"248400251\")",
+                                ),
                         );
                     }
                     for member in &entry.membres {
@@ -361,7 +422,10 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         .strategies
         .as_ref()
         .map(|parsed| {
-            let origin = Origin { file: &parsed.file, line_offset: 0 };
+            let origin = Origin {
+                file: &parsed.file,
+                line_offset: 0,
+            };
             check_unique_slugs(origin, parsed.value.iter().map(|s| &s.slug), &mut d);
             parsed
                 .value
@@ -377,18 +441,28 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    let strategy_index = Index::new(RefKind::Strategy, strategies.iter().map(|s| s.slug.as_str()));
+    let strategy_index = Index::new(
+        RefKind::Strategy,
+        strategies.iter().map(|s| s.slug.as_str()),
+    );
     let channel_index = Index::new(RefKind::Channel, channels.iter().map(|s| s.slug.as_str()));
     let epci_index = Index::new(RefKind::Epci, epcis.iter().map(|s| s.slug.as_str()));
 
     // Cities, sorted by slug so that indexes and output never depend on directory order.
     let mut loaded_cities: Vec<_> = loaded.cities.iter().collect();
-    loaded_cities.sort_by(|a, b| a.slug.cmp(&b.slug).then(a.file.display.cmp(&b.file.display)));
+    loaded_cities.sort_by(|a, b| {
+        a.slug
+            .cmp(&b.slug)
+            .then(a.file.display.cmp(&b.file.display))
+    });
     let mut cities = Vec::new();
     let mut insee_seen: HashMap<&str, &str> = HashMap::new();
     let mut city_slug_seen: HashMap<&str, &str> = HashMap::new();
     for loaded_city in &loaded_cities {
-        let origin = Origin { file: &loaded_city.file, line_offset: 0 };
+        let origin = Origin {
+            file: &loaded_city.file,
+            line_offset: 0,
+        };
         let card = &loaded_city.card;
         if let Some(first) = city_slug_seen.insert(&loaded_city.slug, &loaded_city.file.display) {
             d.push(Diagnostic::error(
@@ -404,13 +478,18 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 "insee-en-double",
                 &card.insee,
                 card.insee.value.chars().count(),
-                format!("le code INSEE {} est déjà celui de {first}", quoted(&card.insee.value)),
+                format!(
+                    "le code INSEE {} est déjà celui de {first}",
+                    quoted(&card.insee.value)
+                ),
             ));
         }
         let sources = resolve_sources(origin, &card.sources, &mut d);
         let source_index = Index::new(
             RefKind::Source,
-            card.sources.iter().filter_map(|s| s.id.as_ref().map(|id| id.value.as_str())),
+            card.sources
+                .iter()
+                .filter_map(|s| s.id.as_ref().map(|id| id.value.as_str())),
         );
         for source in &card.sources {
             if source.id.is_none() {
@@ -423,46 +502,79 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
             }
         }
         let mut used_sources = HashSet::new();
-        let mut cite = |values: &[SpannedStr], d: &mut Vec<Diagnostic>, what: &Spanned<String>, required: bool| -> Vec<usize> {
-            if values.is_empty() && required {
-                d.push(origin.diagnostic(
+        let mut cite =
+            |values: &[SpannedStr],
+             d: &mut Vec<Diagnostic>,
+             what: &Spanned<String>,
+             required: bool|
+             -> Vec<usize> {
+                if values.is_empty() && required {
+                    d.push(origin.diagnostic(
                     "source-manquante",
                     what,
                     what.value.chars().count(),
                     format!("le fait {} n’a pas de source", quoted(&what.value)),
                 ).expected("«\u{202f}sources: [id]\u{202f}» avec l’id d’une source de la fiche"));
-            }
-            let ids = source_index.resolve_all(origin, values, d);
-            used_sources.extend(ids.iter().copied());
-            ids
-        };
+                }
+                let ids = source_index.resolve_all(origin, values, d);
+                used_sources.extend(ids.iter().copied());
+                ids
+            };
         let identity_sources = cite(&card.sources_identite, &mut d, &card.insee, false);
         if card.population.is_some() && card.population_annee.is_none() {
-            d.push(origin.diagnostic(
-                "champ-manquant",
-                &card.insee,
-                card.insee.value.chars().count(),
-                "«\u{202f}population\u{202f}» est donnée sans son année".to_string(),
-            ).expected("une ligne «\u{202f}population_annee: AAAA\u{202f}»"));
+            d.push(
+                origin
+                    .diagnostic(
+                        "champ-manquant",
+                        &card.insee,
+                        card.insee.value.chars().count(),
+                        "«\u{202f}population\u{202f}» est donnée sans son année".to_string(),
+                    )
+                    .expected("une ligne «\u{202f}population_annee: AAAA\u{202f}»"),
+            );
         }
         if let Some(year) = &card.population_annee
             && !(1800..=2100).contains(&year.value)
         {
-            d.push(origin.diagnostic("annee", year, 4, format!("année de population invalide {}", year.value))
-                .expected("une année sur quatre chiffres"));
+            d.push(
+                origin
+                    .diagnostic(
+                        "annee",
+                        year,
+                        4,
+                        format!("année de population invalide {}", year.value),
+                    )
+                    .expected("une année sur quatre chiffres"),
+            );
         }
         if let Some(coordinates) = card.coordonnees
-            && !((-90.0..=90.0).contains(&coordinates.lat) && (-180.0..=180.0).contains(&coordinates.lon))
+            && !((-90.0..=90.0).contains(&coordinates.lat)
+                && (-180.0..=180.0).contains(&coordinates.lon))
         {
-            d.push(origin.diagnostic(
-                "coordonnees",
-                &card.insee,
-                1,
-                format!("coordonnées hors limites (lat {}, lon {})", coordinates.lat, coordinates.lon),
-            ).expected("lat entre -90 et 90, lon entre -180 et 180 (degrés décimaux WGS 84)"));
+            d.push(
+                origin
+                    .diagnostic(
+                        "coordonnees",
+                        &card.insee,
+                        1,
+                        format!(
+                            "coordonnées hors limites (lat {}, lon {})",
+                            coordinates.lat, coordinates.lon
+                        ),
+                    )
+                    .expected(
+                        "lat entre -90 et 90, lon entre -180 et 180 (degrés décimaux WGS 84)",
+                    ),
+            );
         }
-        let site_web = card.site_web.as_ref().and_then(|u| check_url(origin, u, &mut d));
-        let epci = card.epci.as_ref().and_then(|e| epci_index.resolve(origin, e, &mut d));
+        let site_web = card
+            .site_web
+            .as_ref()
+            .and_then(|u| check_url(origin, u, &mut d));
+        let epci = card
+            .epci
+            .as_ref()
+            .and_then(|e| epci_index.resolve(origin, e, &mut d));
         if let (Some(index), Some(written)) = (epci, card.epci.as_ref()) {
             let entry = &epcis[index];
             if !entry.membres.is_empty() && !entry.membres.contains(&card.insee.value) {
@@ -477,7 +589,7 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 ).expected("l’intercommunalité dont la commune est membre"));
             }
         }
-        let mut named = |facts: Vec<(&String, Option<&String>, Option<&SpannedStr>, Option<&String>, &Vec<SpannedStr>)>, d: &mut Vec<Diagnostic>| -> Vec<NamedFact> {
+        let mut named = |facts: Vec<NamedFactInput>, d: &mut Vec<Diagnostic>| -> Vec<NamedFact> {
             facts
                 .into_iter()
                 .map(|(nom, kind, depuis, detail, sources)| {
@@ -497,41 +609,100 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 .collect()
         };
         let brands = named(
-            card.marques.iter().map(|b| (&b.nom, b.type_marque.as_ref(), b.depuis.as_ref(), b.detail.as_ref(), &b.sources)).collect(),
+            card.marques
+                .iter()
+                .map(|b| {
+                    (
+                        &b.nom,
+                        b.type_marque.as_ref(),
+                        b.depuis.as_ref(),
+                        b.detail.as_ref(),
+                        &b.sources,
+                    )
+                })
+                .collect(),
             &mut d,
         );
         let labels = named(
-            card.labels.iter().map(|b| (&b.nom, None, b.depuis.as_ref(), b.detail.as_ref(), &b.sources)).collect(),
+            card.labels
+                .iter()
+                .map(|b| {
+                    (
+                        &b.nom,
+                        None,
+                        b.depuis.as_ref(),
+                        b.detail.as_ref(),
+                        &b.sources,
+                    )
+                })
+                .collect(),
             &mut d,
         );
         let events = named(
-            card.evenements.iter().map(|b| (&b.nom, None, b.depuis.as_ref(), b.detail.as_ref(), &b.sources)).collect(),
+            card.evenements
+                .iter()
+                .map(|b| {
+                    (
+                        &b.nom,
+                        None,
+                        b.depuis.as_ref(),
+                        b.detail.as_ref(),
+                        &b.sources,
+                    )
+                })
+                .collect(),
             &mut d,
         );
-        let mut term_facts = |index: &Index, facts: Vec<(&SpannedStr, Option<&String>, Option<&SpannedStr>, Vec<Audience>, &Vec<SpannedStr>)>, d: &mut Vec<Diagnostic>| -> Vec<TermFact> {
-            let mut seen = HashSet::new();
-            let mut out = Vec::new();
-            for (slug, detail, url, audience, sources) in facts {
-                let sources = cite(sources, d, slug, true);
-                let url = url.and_then(|u| check_url(origin, u, d));
-                if let Some(term) = index.resolve(origin, slug, d) {
-                    if !seen.insert(term) {
-                        d.push(origin.diagnostic("doublon", slug, slug.value.chars().count(), format!("{} est cité deux fois", quoted(&slug.value))));
-                        continue;
+        let mut term_facts =
+            |index: &Index, facts: Vec<TermFactInput>, d: &mut Vec<Diagnostic>| -> Vec<TermFact> {
+                let mut seen = HashSet::new();
+                let mut out = Vec::new();
+                for (slug, detail, url, audience, sources) in facts {
+                    let sources = cite(sources, d, slug, true);
+                    let url = url.and_then(|u| check_url(origin, u, d));
+                    if let Some(term) = index.resolve(origin, slug, d) {
+                        if !seen.insert(term) {
+                            d.push(origin.diagnostic(
+                                "doublon",
+                                slug,
+                                slug.value.chars().count(),
+                                format!("{} est cité deux fois", quoted(&slug.value)),
+                            ));
+                            continue;
+                        }
+                        out.push(TermFact {
+                            term,
+                            detail: detail.cloned(),
+                            url,
+                            audience,
+                            sources,
+                        });
                     }
-                    out.push(TermFact { term, detail: detail.cloned(), url, audience, sources });
                 }
-            }
-            out
-        };
+                out
+            };
         let publics_facts = term_facts(
             &public_index,
-            card.publics.iter().map(|f| (&f.public, f.detail.as_ref(), None, Vec::new(), &f.sources)).collect(),
+            card.publics
+                .iter()
+                .map(|f| (&f.public, f.detail.as_ref(), None, Vec::new(), &f.sources))
+                .collect(),
             &mut d,
         );
         let strategy_facts = term_facts(
             &strategy_index,
-            card.strategies.iter().map(|f| (&f.strategie, f.detail.as_ref(), None, Vec::new(), &f.sources)).collect(),
+            card.strategies
+                .iter()
+                .map(|f| {
+                    (
+                        &f.strategie,
+                        f.detail.as_ref(),
+                        None,
+                        Vec::new(),
+                        &f.sources,
+                    )
+                })
+                .collect(),
             &mut d,
         );
         let channel_facts = term_facts(
@@ -544,10 +715,20 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                         .iter()
                         .map(|a| {
                             check_partial_date(origin, &a.date, &mut d);
-                            Audience { valeur: a.valeur, unite: a.unite.clone(), date: a.date.value.clone() }
+                            Audience {
+                                valeur: a.valeur,
+                                unite: a.unite.clone(),
+                                date: a.date.value.clone(),
+                            }
                         })
                         .collect();
-                    (&f.canal, f.detail.as_ref(), f.url.as_ref(), audience, &f.sources)
+                    (
+                        &f.canal,
+                        f.detail.as_ref(),
+                        f.url.as_ref(),
+                        audience,
+                        &f.sources,
+                    )
                 })
                 .collect(),
             &mut d,
@@ -558,7 +739,12 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
             {
                 d.push(
                     origin
-                        .diagnostic("source-inutilisee", id, id.value.chars().count(), format!("la source {} n’est citée par aucun fait", quoted(&id.value)))
+                        .diagnostic(
+                            "source-inutilisee",
+                            id,
+                            id.value.chars().count(),
+                            format!("la source {} n’est citée par aucun fait", quoted(&id.value)),
+                        )
                         .hint("citez-la dans «\u{202f}sources\u{202f}» d’un fait, ou retirez-la"),
                 );
                 if let Some(last) = d.last_mut() {
@@ -594,14 +780,24 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
     let mut loaded_cases: Vec<_> = loaded.cases.iter().collect();
     loaded_cases.sort_by(|a, b| a.file.display.cmp(&b.file.display));
     for loaded_case in loaded_cases {
-        let origin = Origin { file: &loaded_case.file, line_offset: 1 };
+        let origin = Origin {
+            file: &loaded_case.file,
+            line_offset: 1,
+        };
         let front = &loaded_case.front;
         if let Some(first) = case_slug_seen.insert(&loaded_case.slug, &loaded_case.file.display) {
-            d.push(Diagnostic::error(
-                "slug-en-double",
-                loaded_case.file.display.clone(),
-                format!("l’étude de cas {} existe déjà dans {first}", quoted(&loaded_case.slug)),
-            ).expected("un nom de fichier unique dans content/cas/ et ses sous-dossiers").hint("renommez l’un des deux fichiers"));
+            d.push(
+                Diagnostic::error(
+                    "slug-en-double",
+                    loaded_case.file.display.clone(),
+                    format!(
+                        "l’étude de cas {} existe déjà dans {first}",
+                        quoted(&loaded_case.slug)
+                    ),
+                )
+                .expected("un nom de fichier unique dans content/cas/ et ses sous-dossiers")
+                .hint("renommez l’un des deux fichiers"),
+            );
             continue;
         }
         let cities_of_case = city_index.resolve_all(origin, &front.villes, &mut d);
@@ -645,14 +841,25 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
     let mut loaded_opportunities: Vec<_> = loaded.opportunities.iter().collect();
     loaded_opportunities.sort_by(|a, b| a.file.display.cmp(&b.file.display));
     for loaded_opportunity in loaded_opportunities {
-        let origin = Origin { file: &loaded_opportunity.file, line_offset: 1 };
+        let origin = Origin {
+            file: &loaded_opportunity.file,
+            line_offset: 1,
+        };
         let front = &loaded_opportunity.front;
-        if let Some(first) = opportunity_slug_seen.insert(&loaded_opportunity.slug, &loaded_opportunity.file.display) {
-            d.push(Diagnostic::error(
-                "slug-en-double",
-                loaded_opportunity.file.display.clone(),
-                format!("l’opportunité {} existe déjà dans {first}", quoted(&loaded_opportunity.slug)),
-            ).hint("renommez l’un des deux fichiers"));
+        if let Some(first) =
+            opportunity_slug_seen.insert(&loaded_opportunity.slug, &loaded_opportunity.file.display)
+        {
+            d.push(
+                Diagnostic::error(
+                    "slug-en-double",
+                    loaded_opportunity.file.display.clone(),
+                    format!(
+                        "l’opportunité {} existe déjà dans {first}",
+                        quoted(&loaded_opportunity.slug)
+                    ),
+                )
+                .hint("renommez l’un des deux fichiers"),
+            );
             continue;
         }
         if front.villes.is_empty() {
@@ -682,30 +889,50 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
 
     let has_error = d.iter().any(Diagnostic::is_error);
     let site = match config {
-        Some(config) if !has_error && loaded.strategies.is_some() && loaded.channels.is_some() && loaded.publics.is_some() && loaded.epcis.is_some() => Some(Site {
-            config,
-            cities,
-            cases,
-            opportunities,
-            strategies,
-            channels,
-            publics,
-            epcis,
-        }),
+        Some(config)
+            if !has_error
+                && loaded.strategies.is_some()
+                && loaded.channels.is_some()
+                && loaded.publics.is_some()
+                && loaded.epcis.is_some() =>
+        {
+            Some(Site {
+                config,
+                cities,
+                cases,
+                opportunities,
+                strategies,
+                channels,
+                publics,
+                epcis,
+            })
+        }
         _ => None,
     };
     (site, d)
 }
 
-fn resolve_config(parsed: &crate::load::Parsed<crate::model::SiteConfig>, options: &ResolveOptions, d: &mut Vec<Diagnostic>) -> Option<Config> {
-    let origin = Origin { file: &parsed.file, line_offset: 0 };
+fn resolve_config(
+    parsed: &crate::load::Parsed<crate::model::SiteConfig>,
+    options: &ResolveOptions,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Config> {
+    let origin = Origin {
+        file: &parsed.file,
+        line_offset: 0,
+    };
     let config = &parsed.value;
     let written = match &options.base_url {
         Some(url) => crate::model::unspanned(url.clone()),
         None => config.base_url.clone(),
     };
     let base_url = match url::Url::parse(&written.value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && url.query().is_none() && url.fragment().is_none() => {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.query().is_none()
+                && url.fragment().is_none() =>
+        {
             let mut text = url.to_string();
             if !text.ends_with('/') {
                 text.push('/');
@@ -713,12 +940,14 @@ fn resolve_config(parsed: &crate::load::Parsed<crate::model::SiteConfig>, option
             text
         }
         _ => {
-            let mut diagnostic = origin.diagnostic(
-                "url",
-                &written,
-                written.value.chars().count(),
-                format!("adresse du site invalide {}", quoted(&written.value)),
-            ).expected("une adresse http(s) complète, ex.\u{a0}: https://example.org/atlas/");
+            let mut diagnostic = origin
+                .diagnostic(
+                    "url",
+                    &written,
+                    written.value.chars().count(),
+                    format!("adresse du site invalide {}", quoted(&written.value)),
+                )
+                .expected("une adresse http(s) complète, ex.\u{a0}: https://example.org/atlas/");
             if options.base_url.is_some() {
                 diagnostic.message = format!("--base-url invalide {}", quoted(&written.value));
                 diagnostic.file = "--base-url".to_string();
@@ -727,13 +956,35 @@ fn resolve_config(parsed: &crate::load::Parsed<crate::model::SiteConfig>, option
             return None;
         }
     };
-    let base_path = url::Url::parse(&base_url).map(|u| u.path().to_string()).unwrap_or_else(|_| "/".to_string());
+    let base_path = url::Url::parse(&base_url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_else(|_| "/".to_string());
     if config.langue.value != "fr" {
-        d.push(origin.diagnostic("langue", &config.langue, config.langue.value.chars().count(), format!("langue non prise en charge {}", quoted(&config.langue.value))).expected("fr"));
+        d.push(
+            origin
+                .diagnostic(
+                    "langue",
+                    &config.langue,
+                    config.langue.value.chars().count(),
+                    format!(
+                        "langue non prise en charge {}",
+                        quoted(&config.langue.value)
+                    ),
+                )
+                .expected("fr"),
+        );
     }
     if !is_slug(&config.theme.value) && config.theme.value != "default" {
-        d.push(origin.diagnostic("theme", &config.theme, config.theme.value.chars().count(), format!("nom de thème invalide {}", quoted(&config.theme.value)))
-            .expected("le nom d’un dossier de themes/ (minuscules, chiffres, tirets)"));
+        d.push(
+            origin
+                .diagnostic(
+                    "theme",
+                    &config.theme,
+                    config.theme.value.chars().count(),
+                    format!("nom de thème invalide {}", quoted(&config.theme.value)),
+                )
+                .expected("le nom d’un dossier de themes/ (minuscules, chiffres, tirets)"),
+        );
     }
     Some(Config {
         titre: config.titre.clone(),
@@ -749,9 +1000,17 @@ fn resolve_config(parsed: &crate::load::Parsed<crate::model::SiteConfig>, option
     })
 }
 
-fn resolve_terms(parsed: Option<&crate::load::Parsed<Vec<TermEntry>>>, d: &mut Vec<Diagnostic>) -> Vec<Term> {
-    let Some(parsed) = parsed else { return Vec::new() };
-    let origin = Origin { file: &parsed.file, line_offset: 0 };
+fn resolve_terms(
+    parsed: Option<&crate::load::Parsed<Vec<TermEntry>>>,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<Term> {
+    let Some(parsed) = parsed else {
+        return Vec::new();
+    };
+    let origin = Origin {
+        file: &parsed.file,
+        line_offset: 0,
+    };
     check_unique_slugs(origin, parsed.value.iter().map(|s| &s.slug), d);
     parsed
         .value
@@ -766,17 +1025,37 @@ fn resolve_terms(parsed: Option<&crate::load::Parsed<Vec<TermEntry>>>, d: &mut V
         .collect()
 }
 
-fn check_unique_slugs<'a>(origin: Origin, slugs: impl Iterator<Item = &'a SpannedStr>, d: &mut Vec<Diagnostic>) {
+fn check_unique_slugs<'a>(
+    origin: Origin,
+    slugs: impl Iterator<Item = &'a SpannedStr>,
+    d: &mut Vec<Diagnostic>,
+) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for slug in slugs {
         if !is_slug(&slug.value) {
-            d.push(origin.diagnostic("slug", slug, slug.value.chars().count(), format!("slug invalide {}", quoted(&slug.value)))
-                .expected("des minuscules sans accent, des chiffres et des tirets")
-                .hint(format!("écrivez {}", quoted(&slug::slugify(&slug.value)))));
+            d.push(
+                origin
+                    .diagnostic(
+                        "slug",
+                        slug,
+                        slug.value.chars().count(),
+                        format!("slug invalide {}", quoted(&slug.value)),
+                    )
+                    .expected("des minuscules sans accent, des chiffres et des tirets")
+                    .hint(format!("écrivez {}", quoted(&slug::slugify(&slug.value)))),
+            );
         }
         let line = slug.referenced.line() as usize + origin.line_offset;
         if let Some(first) = seen.insert(&slug.value, line) {
-            d.push(origin.diagnostic("slug-en-double", slug, slug.value.chars().count(), format!("le slug {} est déjà utilisé ligne {first}", quoted(&slug.value))));
+            d.push(origin.diagnostic(
+                "slug-en-double",
+                slug,
+                slug.value.chars().count(),
+                format!(
+                    "le slug {} est déjà utilisé ligne {first}",
+                    quoted(&slug.value)
+                ),
+            ));
         }
     }
 }
@@ -789,7 +1068,15 @@ fn resolve_sources(origin: Origin, sources: &[Source], d: &mut Vec<Diagnostic>) 
             if let Some(id) = &source.id {
                 let line = id.referenced.line() as usize + origin.line_offset;
                 if let Some(first) = ids.insert(&id.value, line) {
-                    d.push(origin.diagnostic("source-en-double", id, id.value.chars().count(), format!("l’id de source {} est déjà utilisé ligne {first}", quoted(&id.value))));
+                    d.push(origin.diagnostic(
+                        "source-en-double",
+                        id,
+                        id.value.chars().count(),
+                        format!(
+                            "l’id de source {} est déjà utilisé ligne {first}",
+                            quoted(&id.value)
+                        ),
+                    ));
                 }
             }
             check_url(origin, &source.url, d);
@@ -807,20 +1094,40 @@ fn resolve_sources(origin: Origin, sources: &[Source], d: &mut Vec<Diagnostic>) 
 fn check_insee(origin: Origin, code: &SpannedStr, d: &mut Vec<Diagnostic>) {
     let valid = code.value.len() == 5
         && code.value.is_ascii()
-        && (code.value.bytes().all(|b| b.is_ascii_digit()) || code.value.starts_with("2A") || code.value.starts_with("2B"));
+        && (code.value.bytes().all(|b| b.is_ascii_digit())
+            || code.value.starts_with("2A")
+            || code.value.starts_with("2B"));
     if !valid {
-        d.push(origin.diagnostic("code-insee", code, code.value.chars().count(), format!("code INSEE invalide {}", quoted(&code.value)))
-            .expected("cinq caractères entre guillemets (ex.\u{a0}: \"84007\")"));
+        d.push(
+            origin
+                .diagnostic(
+                    "code-insee",
+                    code,
+                    code.value.chars().count(),
+                    format!("code INSEE invalide {}", quoted(&code.value)),
+                )
+                .expected("cinq caractères entre guillemets (ex.\u{a0}: \"84007\")"),
+        );
     }
 }
 
 /// Checks an http(s) URL and returns it.
 fn check_url(origin: Origin, value: &SpannedStr, d: &mut Vec<Diagnostic>) -> Option<String> {
     match url::Url::parse(&value.value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(value.value.clone()),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Some(value.value.clone())
+        }
         _ => {
-            d.push(origin.diagnostic("url", value, value.value.chars().count(), format!("adresse invalide {}", quoted(&value.value)))
-                .expected("une adresse complète commençant par https:// ou http://"));
+            d.push(
+                origin
+                    .diagnostic(
+                        "url",
+                        value,
+                        value.value.chars().count(),
+                        format!("adresse invalide {}", quoted(&value.value)),
+                    )
+                    .expected("une adresse complète commençant par https:// ou http://"),
+            );
             None
         }
     }
@@ -830,8 +1137,16 @@ fn check_url(origin: Origin, value: &SpannedStr, d: &mut Vec<Diagnostic>) -> Opt
 fn check_full_date(origin: Origin, value: &SpannedStr, d: &mut Vec<Diagnostic>) -> bool {
     let ok = value.value.len() == 10 && value.value.parse::<jiff::civil::Date>().is_ok();
     if !ok {
-        d.push(origin.diagnostic("date", value, value.value.chars().count(), format!("date invalide {}", quoted(&value.value)))
-            .expected("une date AAAA-MM-JJ (ex.\u{a0}: 2019-01-28)"));
+        d.push(
+            origin
+                .diagnostic(
+                    "date",
+                    value,
+                    value.value.chars().count(),
+                    format!("date invalide {}", quoted(&value.value)),
+                )
+                .expected("une date AAAA-MM-JJ (ex.\u{a0}: 2019-01-28)"),
+        );
     }
     ok
 }
@@ -846,8 +1161,16 @@ fn check_partial_date(origin: Origin, value: &SpannedStr, d: &mut Vec<Diagnostic
         _ => false,
     };
     if !ok {
-        d.push(origin.diagnostic("date", value, text.chars().count(), format!("date invalide {}", quoted(text)))
-            .expected("AAAA, AAAA-MM ou AAAA-MM-JJ (ex.\u{a0}: 2019 ou 2019-01-28)"));
+        d.push(
+            origin
+                .diagnostic(
+                    "date",
+                    value,
+                    text.chars().count(),
+                    format!("date invalide {}", quoted(text)),
+                )
+                .expected("AAAA, AAAA-MM ou AAAA-MM-JJ (ex.\u{a0}: 2019 ou 2019-01-28)"),
+        );
     }
     ok
 }

@@ -23,7 +23,8 @@ pub fn write_atomically(output: &Path, files: &[OutputFile]) -> io::Result<()> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "public".to_string());
     let staging = unique_sibling(&parent, &format!(".{name}.tmp"));
-    let result = write_all(&staging, files).and_then(|()| swap_in(&staging, output, &parent, &name));
+    let result =
+        write_all(&staging, files).and_then(|()| swap_in(&staging, output, &parent, &name));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
@@ -82,7 +83,10 @@ mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> OutputFile {
-        OutputFile { path: path.to_string(), bytes: text.as_bytes().to_vec() }
+        OutputFile {
+            path: path.to_string(),
+            bytes: text.as_bytes().to_vec(),
+        }
     }
 
     #[test]
@@ -91,9 +95,15 @@ mod tests {
         let output = dir.path().join("public");
         write_atomically(&output, &[file("a/index.html", "1"), file("old.html", "x")]).unwrap();
         write_atomically(&output, &[file("a/index.html", "2")]).unwrap();
-        assert_eq!(std::fs::read_to_string(output.join("a/index.html")).unwrap(), "2");
+        assert_eq!(
+            std::fs::read_to_string(output.join("a/index.html")).unwrap(),
+            "2"
+        );
         assert!(!output.join("old.html").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
     }
 
@@ -105,7 +115,10 @@ mod tests {
         // A file and a folder with the same path cannot both be written.
         let error = write_atomically(&output, &[file("x", "1"), file("x/y", "2")]);
         assert!(error.is_err());
-        assert_eq!(std::fs::read_to_string(output.join("index.html")).unwrap(), "good");
+        assert_eq!(
+            std::fs::read_to_string(output.join("index.html")).unwrap(),
+            "good"
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -12,7 +12,11 @@ fn built(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     let mut args = vec!["build"];
     args.extend_from_slice(extra);
     let output = run(&args, site.path());
-    assert!(output.status.success(), "build failed:\n{}", stderr(&output));
+    assert!(
+        output.status.success(),
+        "build failed:\n{}",
+        stderr(&output)
+    );
     let public = site.path().join("public");
     (site, public)
 }
@@ -59,10 +63,19 @@ fn a_city_page_links_its_case_studies_terms_and_intercommunality() {
         "/intercommunalites/ca-du-grand-avignon-coga/",
         "https://www.avignon.fr/",
     ] {
-        assert!(links.iter().any(|l| l == expected), "no link to {expected} in {links:?}");
+        assert!(
+            links.iter().any(|l| l == expected),
+            "no link to {expected} in {links:?}"
+        );
     }
-    assert!(html.contains(&format!("92{NNBSP}188")), "population formatted the French way");
-    assert!(html.contains(&format!("302{NNBSP}750")), "audience figure shown");
+    assert!(
+        html.contains(&format!("92{NNBSP}188")),
+        "population formatted the French way"
+    );
+    assert!(
+        html.contains(&format!("302{NNBSP}750")),
+        "audience figure shown"
+    );
     assert!(html.contains("28 janvier 2019"), "brand date in French");
 }
 
@@ -71,26 +84,56 @@ fn a_case_study_links_its_cities_and_strategies_and_renders_markdown() {
     let (_site, public) = built(&[]);
     let html = read(&public.join("cas/marque-avignon/index.html"));
     let links = hrefs(&html);
-    for expected in ["/villes/avignon/", "/villes/le-pontet/", "/strategies/marque-touristique/", "/villes/carpentras/", "../noels-insolites/"] {
-        assert!(links.iter().any(|l| l == expected), "no link to {expected} in {links:?}");
+    for expected in [
+        "/villes/avignon/",
+        "/villes/le-pontet/",
+        "/strategies/marque-touristique/",
+        "/villes/carpentras/",
+        "../noels-insolites/",
+    ] {
+        assert!(
+            links.iter().any(|l| l == expected),
+            "no link to {expected} in {links:?}"
+        );
     }
     assert!(html.contains("<table>"), "tables");
     assert!(html.contains("footnote"), "footnotes");
     assert!(html.contains("id=\"contexte\""), "heading anchors");
-    assert!(html.contains(&format!("Pourquoi une marque{NNBSP}?")), "narrow space before ?");
-    assert!(html.contains(&format!("«{NNBSP}rayonner{NNBSP}»")), "narrow spaces inside guillemets");
+    assert!(
+        html.contains(&format!("Pourquoi une marque{NNBSP}?")),
+        "narrow space before ?"
+    );
+    assert!(
+        html.contains(&format!("«{NNBSP}rayonner{NNBSP}»")),
+        "narrow spaces inside guillemets"
+    );
     assert!(html.contains("<code>a : b</code>"), "code left untouched");
-    assert!(html.contains("https://www.francebleu.fr/"), "sources listed");
+    assert!(
+        html.contains("https://www.francebleu.fr/"),
+        "sources listed"
+    );
 }
 
 #[test]
 fn a_strategy_page_links_the_cities_that_use_it_and_its_case_studies() {
     let (_site, public) = built(&[]);
-    let links = hrefs(&read(&public.join("strategies/marque-touristique/index.html")));
+    let html = read(&public.join("strategies/marque-touristique/index.html"));
+    let users =
+        &html[html.find("id=\"titre-villes\"").unwrap()..html.find("id=\"titre-cas\"").unwrap()];
+    let links = hrefs(users);
     assert!(links.iter().any(|l| l == "/villes/avignon/"));
-    assert!(links.iter().any(|l| l == "/cas/marque-avignon/"));
-    assert!(!links.iter().any(|l| l == "/villes/carpentras/"), "Carpentras does not use this strategy");
-    let links = hrefs(&read(&public.join("intercommunalites/ca-du-grand-avignon-coga/index.html")));
+    assert!(
+        links.iter().any(|l| l == "/villes/le-pontet/"),
+        "a city that uses it through a case study"
+    );
+    assert!(
+        !links.iter().any(|l| l == "/villes/carpentras/"),
+        "Carpentras does not use this strategy"
+    );
+    assert!(hrefs(&html).iter().any(|l| l == "/cas/marque-avignon/"));
+    let links = hrefs(&read(
+        &public.join("intercommunalites/ca-du-grand-avignon-coga/index.html"),
+    ));
     assert!(links.iter().any(|l| l == "/villes/avignon/"));
     assert!(links.iter().any(|l| l == "/villes/le-pontet/"));
 }
@@ -114,19 +157,31 @@ fn every_link_honours_a_base_url_with_a_sub_path() {
         let html = String::from_utf8(bytes).unwrap();
         for link in hrefs(&html) {
             let internal = link.starts_with('/') && !link.starts_with("//");
-            assert!(!internal || link.starts_with("/atlas/"), "{path}: {link} escapes the sub-path");
+            assert!(
+                !internal || link.starts_with("/atlas/"),
+                "{path}: {link} escapes the sub-path"
+            );
         }
     }
     let html = read(&public.join("villes/avignon/index.html"));
-    assert!(html.contains("https://example.org/atlas/villes/avignon/"), "canonical URL");
-    assert!(html.contains("/atlas/static/style.css"), "stylesheet under the sub-path");
+    assert!(
+        html.contains("https://example.org/atlas/villes/avignon/"),
+        "canonical URL"
+    );
+    assert!(
+        html.contains("/atlas/static/style.css"),
+        "stylesheet under the sub-path"
+    );
 }
 
 #[test]
 fn the_same_input_gives_byte_identical_output() {
     let site = fixture("mini");
     for out in ["a", "b"] {
-        let output = run(&["build", "--output", site.path().join(out).to_str().unwrap()], site.path());
+        let output = run(
+            &["build", "--output", site.path().join(out).to_str().unwrap()],
+            site.path(),
+        );
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let a = snapshot(&site.path().join("a"));
@@ -137,15 +192,34 @@ fn the_same_input_gives_byte_identical_output() {
 #[test]
 fn the_output_is_minified_unless_turned_off() {
     let site = fixture("mini");
-    let plain = run(&["build", "--output", site.path().join("plain").to_str().unwrap()], site.path());
+    let plain = run(
+        &[
+            "build",
+            "--output",
+            site.path().join("plain").to_str().unwrap(),
+        ],
+        site.path(),
+    );
     assert!(plain.status.success());
     let config = read(&site.path().join("atlas.yaml")).replace("minifier: false", "minifier: true");
     std::fs::write(site.path().join("atlas.yaml"), config).unwrap();
-    let small = run(&["build", "--output", site.path().join("small").to_str().unwrap()], site.path());
+    let small = run(
+        &[
+            "build",
+            "--output",
+            site.path().join("small").to_str().unwrap(),
+        ],
+        site.path(),
+    );
     assert!(small.status.success());
     let plain = read(&site.path().join("plain/villes/avignon/index.html"));
     let small = read(&site.path().join("small/villes/avignon/index.html"));
-    assert!(small.len() < plain.len() * 9 / 10, "minified {} vs {}", small.len(), plain.len());
+    assert!(
+        small.len() < plain.len() * 9 / 10,
+        "minified {} vs {}",
+        small.len(),
+        plain.len()
+    );
     assert!(!small.contains(">\n<"));
 }
 
@@ -156,17 +230,31 @@ fn a_failed_build_leaves_the_previous_output_byte_identical() {
     assert!(run(&["build"], site.path()).status.success());
     let before = snapshot(&public);
     let case = site.path().join("content/cas/marque-avignon.md");
-    std::fs::write(&case, read(&case).replace("villes: [avignon, le-pontet]", "villes: [avigon, le-pontet]")).unwrap();
+    std::fs::write(
+        &case,
+        read(&case).replace(
+            "villes: [avignon, le-pontet]",
+            "villes: [avigon, le-pontet]",
+        ),
+    )
+    .unwrap();
     let failed = run(&["build"], site.path());
     assert_eq!(failed.status.code(), Some(1));
-    assert!(stderr(&failed).contains("n’a pas été modifié"), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("n’a pas été modifié"),
+        "{}",
+        stderr(&failed)
+    );
     assert_eq!(before, snapshot(&public));
     let leftovers: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "temporary folders left: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -176,8 +264,13 @@ fn stale_files_of_an_older_build_do_not_survive() {
     assert!(run(&["build"], site.path()).status.success());
     std::fs::write(public.join("ancien.html"), "x").unwrap();
     std::fs::remove_file(site.path().join("content/cas/2024/noels-insolites.md")).unwrap();
+    std::fs::remove_file(site.path().join("content/opportunites/noel-en-reseau.md")).unwrap();
     let case = site.path().join("content/cas/marque-avignon.md");
-    std::fs::write(&case, read(&case).replace(" et [l'autre cas](../noels-insolites/)", "")).unwrap();
+    std::fs::write(
+        &case,
+        read(&case).replace(" et [l'autre cas](../noels-insolites/)", ""),
+    )
+    .unwrap();
     assert!(run(&["build"], site.path()).status.success());
     assert!(!public.join("ancien.html").exists());
     assert!(!public.join("cas/noels-insolites").exists());
@@ -187,13 +280,20 @@ fn stale_files_of_an_older_build_do_not_survive() {
 fn site_templates_override_the_theme_file_by_file_and_static_files_are_copied() {
     let site = fixture("mini");
     std::fs::create_dir_all(site.path().join("templates")).unwrap();
-    std::fs::write(site.path().join("templates/404.html"), "<!doctype html><html lang=\"fr\"><title>x</title><p>Perdu {{ page.titre }}</p></html>").unwrap();
+    std::fs::write(
+        site.path().join("templates/404.html"),
+        "<!doctype html><html lang=\"fr\"><title>x</title><p>Perdu {{ page.titre }}</p></html>",
+    )
+    .unwrap();
     std::fs::create_dir_all(site.path().join("static")).unwrap();
     std::fs::write(site.path().join("static/logo.txt"), "logo").unwrap();
     assert!(run(&["build"], site.path()).status.success());
     let public = site.path().join("public");
     assert!(read(&public.join("404.html")).contains("Perdu Page introuvable"));
-    assert!(read(&public.join("villes/index.html")).contains("Villes"), "other templates still from the theme");
+    assert!(
+        read(&public.join("villes/index.html")).contains("Villes"),
+        "other templates still from the theme"
+    );
     assert_eq!(read(&public.join("static/logo.txt")), "logo");
     assert!(public.join("static/style.css").is_file());
 }
@@ -202,7 +302,11 @@ fn site_templates_override_the_theme_file_by_file_and_static_files_are_copied() 
 fn autoescaping_stays_on_in_templates() {
     let site = fixture("mini");
     let city = site.path().join("content/villes/carpentras.yaml");
-    std::fs::write(&city, read(&city).replace("Les Noëls Insolites.", "\"<script>alert(1)</script>\"")).unwrap();
+    std::fs::write(
+        &city,
+        read(&city).replace("Les Noëls Insolites.", "\"<script>alert(1)</script>\""),
+    )
+    .unwrap();
     assert!(run(&["build"], site.path()).status.success());
     let html = read(&site.path().join("public/villes/carpentras/index.html"));
     assert!(!html.contains("<script>alert(1)"));
@@ -213,7 +317,10 @@ fn autoescaping_stays_on_in_templates() {
 fn the_output_folder_may_not_hold_the_sources() {
     let site = fixture("mini");
     for bad in [".", "content/sortie"] {
-        let output = run(&["build", "--output", site.path().join(bad).to_str().unwrap()], site.path());
+        let output = run(
+            &["build", "--output", site.path().join(bad).to_str().unwrap()],
+            site.path(),
+        );
         assert_eq!(output.status.code(), Some(2), "{bad}: {}", stderr(&output));
     }
     assert!(site.path().join("content/villes/avignon.yaml").is_file());

@@ -8,21 +8,33 @@ use std::fmt::Write;
 use crate::analyse::CityLink;
 use crate::resolve::Site;
 
-const SIZE: f64 = 900.0;
-const RADIUS: f64 = 290.0;
+const SIZE: f64 = 1000.0;
+const RADIUS: f64 = 300.0;
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Position of node `i` of `n` on the circle, starting at the top, clockwise.
 fn position(i: usize, n: usize) -> (f64, f64, f64) {
     let angle = -PI / 2.0 + 2.0 * PI * i as f64 / n.max(1) as f64;
-    (SIZE / 2.0 + RADIUS * angle.cos(), SIZE / 2.0 + RADIUS * angle.sin(), angle)
+    (
+        SIZE / 2.0 + RADIUS * angle.cos(),
+        SIZE / 2.0 + RADIUS * angle.sin(),
+        angle,
+    )
 }
 
 /// The SVG markup. `nodes` are city indexes in drawing order; `links` the links to draw.
-pub fn circular_graph_svg(site: &Site, nodes: &[usize], links: &[&CityLink], base_path: &str) -> String {
+pub fn circular_graph_svg(
+    site: &Site,
+    nodes: &[usize],
+    links: &[&CityLink],
+    base_path: &str,
+) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -39,7 +51,9 @@ pub fn circular_graph_svg(site: &Site, nodes: &[usize], links: &[&CityLink], bas
     ordered.sort_by_key(|l| (l.strategies.len(), l.a, l.b));
     svg.push_str("<g class=\"graphe-aretes\">");
     for link in ordered {
-        let (Some(i), Some(j)) = (slot(link.a), slot(link.b)) else { continue };
+        let (Some(i), Some(j)) = (slot(link.a), slot(link.b)) else {
+            continue;
+        };
         let (x1, y1, _) = position(i, nodes.len());
         let (x2, y2, _) = position(j, nodes.len());
         let shared = link.strategies.len();
@@ -60,7 +74,10 @@ pub fn circular_graph_svg(site: &Site, nodes: &[usize], links: &[&CityLink], bas
         let (x, y, angle) = position(i, nodes.len());
         let degree = links.iter().filter(|l| l.a == city || l.b == city).count();
         let radius = 5.0 + (degree as f64).sqrt() * 1.5;
-        let (lx, ly) = (SIZE / 2.0 + (RADIUS + radius + 8.0) * angle.cos(), SIZE / 2.0 + (RADIUS + radius + 8.0) * angle.sin());
+        let (lx, ly) = (
+            SIZE / 2.0 + (RADIUS + radius + 8.0) * angle.cos(),
+            SIZE / 2.0 + (RADIUS + radius + 8.0) * angle.sin(),
+        );
         let anchor = if angle.cos() > 0.15 {
             "start"
         } else if angle.cos() < -0.15 {
@@ -68,7 +85,13 @@ pub fn circular_graph_svg(site: &Site, nodes: &[usize], links: &[&CityLink], bas
         } else {
             "middle"
         };
-        let dy = if angle.sin() > 0.9 { "0.9em" } else if angle.sin() < -0.9 { "-0.3em" } else { "0.35em" };
+        let dy = if angle.sin() > 0.9 {
+            "0.9em"
+        } else if angle.sin() < -0.9 {
+            "-0.3em"
+        } else {
+            "0.35em"
+        };
         let name = escape(&site.cities[city].nom);
         let _ = write!(
             svg,
@@ -88,21 +111,47 @@ mod tests {
     use crate::analyse::tests::{city, site};
 
     fn link(a: usize, b: usize, strategies: Vec<usize>) -> CityLink {
-        CityLink { a, b, score: 1.0, strategies, publics: vec![], channels: vec![], epci: None, cases: vec![] }
+        CityLink {
+            a,
+            b,
+            score: 1.0,
+            strategies,
+            publics: vec![],
+            channels: vec![],
+            epci: None,
+            cases: vec![],
+        }
     }
 
     #[test]
     fn every_node_is_a_link_and_edges_are_weighted() {
-        let s = site(vec![city("a", None, &[], &[], None), city("b", None, &[], &[], None), city("c&d", None, &[], &[], None)], vec![], &[], 0, 0);
+        let s = site(
+            vec![
+                city("a", None, &[], &[], None),
+                city("b", None, &[], &[], None),
+                city("c&d", None, &[], &[], None),
+            ],
+            vec![],
+            &[],
+            0,
+            0,
+        );
         let l1 = link(0, 1, vec![0, 1, 2]);
         let l2 = link(1, 2, vec![0]);
         let svg = circular_graph_svg(&s, &[0, 1, 2], &[&l1, &l2], "/atlas/");
         assert_eq!(svg.matches("<a href=\"/atlas/villes/").count(), 3);
         assert!(svg.contains("href=\"/atlas/villes/c&d/\"") || svg.contains("C&amp;D"));
-        assert!(svg.contains("stroke-width=\"4.0\""), "3 shared strategies: width 4");
+        assert!(
+            svg.contains("stroke-width=\"4.0\""),
+            "3 shared strategies: width 4"
+        );
         assert!(svg.contains("stroke-width=\"1.0\""));
         // The first node sits at the top of the circle.
-        assert!(svg.contains("cx=\"450.0\" cy=\"160.0\""));
-        assert_eq!(svg, circular_graph_svg(&s, &[0, 1, 2], &[&l1, &l2], "/atlas/"), "deterministic");
+        assert!(svg.contains("cx=\"500.0\" cy=\"200.0\""));
+        assert_eq!(
+            svg,
+            circular_graph_svg(&s, &[0, 1, 2], &[&l1, &l2], "/atlas/"),
+            "deterministic"
+        );
     }
 }

@@ -21,9 +21,22 @@ pub fn lowercase_first(name: &str) -> String {
     }
 }
 
+/// A title in guillemets, or in “ ” when it already holds guillemets (second-level quotes).
+fn quoted_title(title: &str) -> String {
+    if title.contains('«') {
+        format!("“{title}”")
+    } else {
+        quoted(title)
+    }
+}
+
 /// « 1 stratégie commune » / « 3 stratégies communes ».
 fn counted(n: usize, singular: &str, plural: &str) -> String {
-    if n == 1 { format!("1 {singular}") } else { format!("{n} {plural}") }
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
 }
 
 /// « a, b et c ».
@@ -42,6 +55,10 @@ impl Ctx<'_> {
         let site = self.site;
         let mut reasons = Vec::new();
         let mut push = |label: String, items: Vec<(String, String)>| {
+            let items: Vec<(String, String)> = items
+                .into_iter()
+                .map(|(n, u)| (typography(&n), u))
+                .collect();
             let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
             reasons.push(json!({
                 "texte": typography(&format!("{label} : {}", names.join(", "))),
@@ -51,19 +68,37 @@ impl Ctx<'_> {
         };
         if !link.strategies.is_empty() {
             push(
-                counted(link.strategies.len(), "stratégie commune", "stratégies communes"),
+                counted(
+                    link.strategies.len(),
+                    "stratégie commune",
+                    "stratégies communes",
+                ),
                 link.strategies
                     .iter()
-                    .map(|&s| (lowercase_first(&site.strategies[s].nom), self.url(&format!("strategies/{}/", site.strategies[s].slug))))
+                    .map(|&s| {
+                        (
+                            lowercase_first(&site.strategies[s].nom),
+                            self.url(&format!("strategies/{}/", site.strategies[s].slug)),
+                        )
+                    })
                     .collect(),
             );
         }
         if !link.cases.is_empty() {
             push(
-                counted(link.cases.len(), "étude de cas commune", "études de cas communes"),
+                counted(
+                    link.cases.len(),
+                    "étude de cas commune",
+                    "études de cas communes",
+                ),
                 link.cases
                     .iter()
-                    .map(|&c| (typography(&site.cases[c].titre), self.url(&format!("cas/{}/", site.cases[c].slug))))
+                    .map(|&c| {
+                        (
+                            typography(&site.cases[c].titre),
+                            self.url(&format!("cas/{}/", site.cases[c].slug)),
+                        )
+                    })
                     .collect(),
             );
         }
@@ -72,7 +107,12 @@ impl Ctx<'_> {
                 counted(link.publics.len(), "public commun", "publics communs"),
                 link.publics
                     .iter()
-                    .map(|&p| (lowercase_first(&site.publics[p].nom), self.url(&format!("publics/{}/", site.publics[p].slug))))
+                    .map(|&p| {
+                        (
+                            lowercase_first(&site.publics[p].nom),
+                            self.url(&format!("publics/{}/", site.publics[p].slug)),
+                        )
+                    })
                     .collect(),
             );
         }
@@ -81,13 +121,24 @@ impl Ctx<'_> {
                 counted(link.channels.len(), "canal commun", "canaux communs"),
                 link.channels
                     .iter()
-                    .map(|&c| (lowercase_first(&site.channels[c].nom), self.url(&format!("canaux/{}/", site.channels[c].slug))))
+                    .map(|&c| {
+                        (
+                            lowercase_first(&site.channels[c].nom),
+                            self.url(&format!("canaux/{}/", site.channels[c].slug)),
+                        )
+                    })
                     .collect(),
             );
         }
         if let Some(epci) = link.epci {
             let e = &site.epcis[epci];
-            push("même intercommunalité".to_string(), vec![(e.nom.clone(), self.url(&format!("intercommunalites/{}/", e.slug)))]);
+            push(
+                "même intercommunalité".to_string(),
+                vec![(
+                    e.nom.clone(),
+                    self.url(&format!("intercommunalites/{}/", e.slug)),
+                )],
+            );
         }
         reasons
     }
@@ -101,27 +152,57 @@ impl Ctx<'_> {
     }
 
     pub(super) fn closest_cities(&self, city: usize) -> Vec<Value> {
-        self.an.closest[city].iter().map(|&l| self.closest_city(city, &self.an.links[l])).collect()
+        self.an.closest[city]
+            .iter()
+            .map(|&l| self.closest_city(city, &self.an.links[l]))
+            .collect()
     }
 
     pub(super) fn related_cases(&self, case: usize) -> Vec<Value> {
-        self.an.related[case].iter().map(|r| self.related_case(r)).collect()
+        self.an.related[case]
+            .iter()
+            .map(|r| self.related_case(r))
+            .collect()
     }
 
     fn related_case(&self, related: &RelatedCase) -> Value {
         let site = self.site;
         let mut parts = Vec::new();
         if !related.cities.is_empty() {
-            let names: Vec<String> = related.cities.iter().map(|&c| site.cities[c].nom.clone()).collect();
-            parts.push(format!("{} : {}", counted(names.len(), "ville commune", "villes communes"), names.join(", ")));
+            let names: Vec<String> = related
+                .cities
+                .iter()
+                .map(|&c| site.cities[c].nom.clone())
+                .collect();
+            parts.push(format!(
+                "{} : {}",
+                counted(names.len(), "ville commune", "villes communes"),
+                names.join(", ")
+            ));
         }
         if !related.strategies.is_empty() {
-            let names: Vec<String> = related.strategies.iter().map(|&s| lowercase_first(&site.strategies[s].nom)).collect();
-            parts.push(format!("{} : {}", counted(names.len(), "stratégie commune", "stratégies communes"), names.join(", ")));
+            let names: Vec<String> = related
+                .strategies
+                .iter()
+                .map(|&s| lowercase_first(&site.strategies[s].nom))
+                .collect();
+            parts.push(format!(
+                "{} : {}",
+                counted(names.len(), "stratégie commune", "stratégies communes"),
+                names.join(", ")
+            ));
         }
         if !related.publics.is_empty() {
-            let names: Vec<String> = related.publics.iter().map(|&p| lowercase_first(&site.publics[p].nom)).collect();
-            parts.push(format!("{} : {}", counted(names.len(), "public commun", "publics communs"), names.join(", ")));
+            let names: Vec<String> = related
+                .publics
+                .iter()
+                .map(|&p| lowercase_first(&site.publics[p].nom))
+                .collect();
+            parts.push(format!(
+                "{} : {}",
+                counted(names.len(), "public commun", "publics communs"),
+                names.join(", ")
+            ));
         }
         let mut value = self.case_summary(related.case);
         value["raison"] = json!(typography(&parts.join(" ; ")));
@@ -131,18 +212,37 @@ impl Ctx<'_> {
     /// A computed opportunity, with its sentence and links.
     pub(super) fn opportunity(&self, index: usize, o: &Opportunity) -> Value {
         let site = self.site;
-        let names: Vec<String> = o.cities.iter().map(|&c| site.cities[c].nom.clone()).collect();
+        let names: Vec<String> = o
+            .cities
+            .iter()
+            .map(|&c| site.cities[c].nom.clone())
+            .collect();
         let strategy = o.strategy.map(|s| &site.strategies[s]);
-        let strategy_name = strategy.map(|s| quoted(&lowercase_first(&s.nom))).unwrap_or_default();
+        let strategy_name = strategy
+            .map(|s| quoted(&lowercase_first(&s.nom)))
+            .unwrap_or_default();
         let (titre, texte) = match o.kind {
             OpportunityKind::Transfer => {
                 let (case, source) = o.inspirations[0];
-                let sources: Vec<String> = o.inspirations.iter().map(|&(_, c)| site.cities[c].nom.clone()).collect();
+                let sources: Vec<String> = o
+                    .inspirations
+                    .iter()
+                    .map(|&(_, c)| site.cities[c].nom.clone())
+                    .collect();
                 let mut unique_sources = sources.clone();
                 unique_sources.dedup();
-                let publics: Vec<String> = o.shared_publics.iter().map(|&p| lowercase_first(&site.publics[p].nom)).collect();
+                let publics: Vec<String> = o
+                    .shared_publics
+                    .iter()
+                    .map(|&p| lowercase_first(&site.publics[p].nom))
+                    .collect();
                 (
-                    format!("{} pourrait s’inspirer de {} ({})", names[0], quoted(&site.cases[case].titre), site.cities[source].nom),
+                    format!(
+                        "{} pourrait s’inspirer de {} ({})",
+                        names[0],
+                        quoted_title(&site.cases[case].titre),
+                        site.cities[source].nom
+                    ),
                     format!(
                         "{} ne pratique pas encore la stratégie {strategy_name}, documentée à {}, et vise les mêmes publics ({}).",
                         names[0],
@@ -153,7 +253,10 @@ impl Ctx<'_> {
             }
             OpportunityKind::Pooling => match (o.epci, o.distance_km) {
                 (Some(epci), _) => (
-                    format!("Mutualiser la stratégie {strategy_name} dans {}", site.epcis[epci].nom),
+                    format!(
+                        "Mutualiser la stratégie {strategy_name} dans {}",
+                        site.epcis[epci].nom
+                    ),
                     format!(
                         "{} ({}) utilisent chacune la stratégie {strategy_name} de leur côté\u{a0}: une action à mutualiser.",
                         french_list(&names),
@@ -170,7 +273,10 @@ impl Ctx<'_> {
                 ),
             },
             OpportunityKind::Gap => {
-                let public = o.public.map(|p| lowercase_first(&site.publics[p].nom)).unwrap_or_default();
+                let public = o
+                    .public
+                    .map(|p| lowercase_first(&site.publics[p].nom))
+                    .unwrap_or_default();
                 (
                     format!("{}\u{a0}: un public sans stratégie", names[0]),
                     format!(
@@ -235,7 +341,11 @@ impl Ctx<'_> {
         out
     }
 
-    pub(super) fn strategy_opportunities(&self, strategy: usize, editorial_html: &[String]) -> Vec<Value> {
+    pub(super) fn strategy_opportunities(
+        &self,
+        strategy: usize,
+        editorial_html: &[String],
+    ) -> Vec<Value> {
         let mut out: Vec<Value> = self.an.opportunities_by_strategy[strategy]
             .iter()
             .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
@@ -257,7 +367,10 @@ impl Ctx<'_> {
             .iter()
             .enumerate()
             .map(|(i, o)| self.opportunity(i, o))
-            .chain((0..site.opportunities.len()).map(|i| self.editorial_opportunity(i, &editorial_html[i])))
+            .chain(
+                (0..site.opportunities.len())
+                    .map(|i| self.editorial_opportunity(i, &editorial_html[i])),
+            )
             .collect();
         let mut kinds: Vec<Value> = OpportunityKind::ALL
             .iter()
@@ -280,26 +393,34 @@ impl Ctx<'_> {
         }));
         let cities_with: Vec<usize> = self.by_name(
             (0..site.cities.len())
-                .filter(|&c| !self.an.opportunities_by_city[c].is_empty() || site.opportunities.iter().any(|o| o.cities.contains(&c)))
+                .filter(|&c| {
+                    !self.an.opportunities_by_city[c].is_empty()
+                        || site.opportunities.iter().any(|o| o.cities.contains(&c))
+                })
                 .collect(),
         );
         let city_filters: Vec<Value> = cities_with
             .iter()
             .map(|&c| {
                 let mut link = self.city_link(c);
-                link["url_opportunites"] = json!(self.url(&format!("opportunites/villes/{}/", site.cities[c].slug)));
+                link["url_opportunites"] =
+                    json!(self.url(&format!("opportunites/villes/{}/", site.cities[c].slug)));
                 link
             })
             .collect();
         let strategy_filters: Vec<Value> = (0..site.strategies.len())
-            .filter(|&s| !self.an.opportunities_by_strategy[s].is_empty() || site.opportunities.iter().any(|o| o.strategies.contains(&s)))
+            .filter(|&s| {
+                !self.an.opportunities_by_strategy[s].is_empty()
+                    || site.opportunities.iter().any(|o| o.strategies.contains(&s))
+            })
             .map(|s| {
                 let mut link = self.strategy_link(s);
                 link["slug"] = json!(site.strategies[s].slug);
                 link
             })
             .collect();
-        let filters = json!({"types": kinds, "villes": city_filters, "strategies": strategy_filters});
+        let filters =
+            json!({"types": kinds, "villes": city_filters, "strategies": strategy_filters});
         let mut pages = vec![Page {
             url: "opportunites/".into(),
             output: "opportunites/index.html".into(),
@@ -351,9 +472,18 @@ impl Ctx<'_> {
         let site = self.site;
         let ix = self.ix;
         let total_score: Vec<f64> = (0..site.cities.len())
-            .map(|c| self.an.links.iter().filter(|l| l.a == c || l.b == c).map(|l| l.score).sum())
+            .map(|c| {
+                self.an
+                    .links
+                    .iter()
+                    .filter(|l| l.a == c || l.b == c)
+                    .map(|l| l.score)
+                    .sum()
+            })
             .collect();
-        let rows: Vec<usize> = (0..site.cities.len()).filter(|&c| !ix.strategies_of_city[c].is_empty()).collect();
+        let rows: Vec<usize> = (0..site.cities.len())
+            .filter(|&c| !ix.strategies_of_city[c].is_empty())
+            .collect();
         let columns: Vec<Value> = Lever::ALL
             .iter()
             .map(|&lever| {
@@ -373,7 +503,9 @@ impl Ctx<'_> {
             .collect();
         let column_order: Vec<usize> = Lever::ALL
             .iter()
-            .flat_map(|&lever| (0..site.strategies.len()).filter(move |&s| site.strategies[s].levier == lever))
+            .flat_map(|&lever| {
+                (0..site.strategies.len()).filter(move |&s| site.strategies[s].levier == lever)
+            })
             .collect();
         let row = |c: usize| {
             let mut value = self.city_link(c);
@@ -396,7 +528,12 @@ impl Ctx<'_> {
             r.sort_by(|&a, &b| total_score[b].total_cmp(&total_score[a]).then(a.cmp(&b)));
             r
         };
-        let strategy_links: Vec<&CityLink> = self.an.links.iter().filter(|l| !l.strategies.is_empty()).collect();
+        let strategy_links: Vec<&CityLink> = self
+            .an
+            .links
+            .iter()
+            .filter(|l| !l.strategies.is_empty())
+            .collect();
         let pairs: Vec<Value> = self
             .an
             .links
@@ -412,7 +549,12 @@ impl Ctx<'_> {
             })
             .collect();
         let graph_nodes = graph_nodes(site, &strategy_links);
-        let svg = super::graph::circular_graph_svg(site, &graph_nodes, &strategy_links, &site.config.base_path);
+        let svg = super::graph::circular_graph_svg(
+            site,
+            &graph_nodes,
+            &strategy_links,
+            &site.config.base_path,
+        );
         let alternative: Vec<Value> = graph_nodes
             .iter()
             .map(|&c| {
@@ -422,20 +564,30 @@ impl Ctx<'_> {
                     .filter(|l| l.a == c || l.b == c)
                     .map(|l| (l.other(c), l.strategies.len()))
                     .collect();
-                neighbours.sort_by_key(|&(other, shared)| (std::cmp::Reverse(shared), crate::resolve::sort_key(&site.cities[other].nom)));
-                value["voisines"] = json!(neighbours
-                    .iter()
-                    .map(|&(other, shared)| {
-                        let mut link = self.city_link(other);
-                        link["nb_strategies"] = json!(shared);
-                        link
-                    })
-                    .collect::<Vec<_>>());
+                neighbours.sort_by_key(|&(other, shared)| {
+                    (
+                        std::cmp::Reverse(shared),
+                        crate::resolve::sort_key(&site.cities[other].nom),
+                    )
+                });
+                value["voisines"] = json!(
+                    neighbours
+                        .iter()
+                        .map(|&(other, shared)| {
+                            let mut link = self.city_link(other);
+                            link["nb_strategies"] = json!(shared);
+                            link
+                        })
+                        .collect::<Vec<_>>()
+                );
                 value
             })
             .collect();
         let mut pages = Vec::new();
-        for (url, tri, order) in [("synergies/", "population", &by_population), ("synergies/score/", "score", &by_score)] {
+        for (url, tri, order) in [
+            ("synergies/", "population", &by_population),
+            ("synergies/score/", "score", &by_score),
+        ] {
             pages.push(Page {
                 url: url.to_string(),
                 output: format!("{url}index.html"),
@@ -491,26 +643,53 @@ impl Ctx<'_> {
     /// `donnees/opportunites.csv`: one row per opportunity, computed then editorial.
     pub(super) fn opportunities_csv(&self) -> String {
         let site = self.site;
-        let mut out = String::from("type,villes,strategie,public,intercommunalite,distance_km,cas_inspirants,titre\r\n");
+        let mut out = String::from(
+            "type,villes,strategie,public,intercommunalite,distance_km,cas_inspirants,titre\r\n",
+        );
         for (index, o) in self.an.opportunities.iter().enumerate() {
             let value = self.opportunity(index, o);
             let fields = [
                 o.kind.slug().to_string(),
-                o.cities.iter().map(|&c| site.cities[c].slug.as_str()).collect::<Vec<_>>().join(" "),
-                o.strategy.map(|s| site.strategies[s].slug.clone()).unwrap_or_default(),
-                o.public.map(|p| site.publics[p].slug.clone()).unwrap_or_default(),
-                o.epci.map(|e| site.epcis[e].slug.clone()).unwrap_or_default(),
+                o.cities
+                    .iter()
+                    .map(|&c| site.cities[c].slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                o.strategy
+                    .map(|s| site.strategies[s].slug.clone())
+                    .unwrap_or_default(),
+                o.public
+                    .map(|p| site.publics[p].slug.clone())
+                    .unwrap_or_default(),
+                o.epci
+                    .map(|e| site.epcis[e].slug.clone())
+                    .unwrap_or_default(),
                 o.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
-                o.inspirations.iter().map(|&(c, _)| site.cases[c].slug.as_str()).collect::<Vec<_>>().join(" "),
-                value["titre"].as_str().unwrap_or_default().replace('\u{202f}', " "),
+                o.inspirations
+                    .iter()
+                    .map(|&(c, _)| site.cases[c].slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                value["titre"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .replace('\u{202f}', " "),
             ];
             push_csv_row(&mut out, &fields);
         }
         for o in &site.opportunities {
             let fields = [
                 "editoriale".to_string(),
-                o.cities.iter().map(|&c| site.cities[c].slug.as_str()).collect::<Vec<_>>().join(" "),
-                o.strategies.iter().map(|&s| site.strategies[s].slug.as_str()).collect::<Vec<_>>().join(" "),
+                o.cities
+                    .iter()
+                    .map(|&c| site.cities[c].slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                o.strategies
+                    .iter()
+                    .map(|&s| site.strategies[s].slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -525,16 +704,25 @@ impl Ctx<'_> {
 
 /// RFC 4180: every field quoted, quotes doubled, CRLF line ends.
 fn push_csv_row(out: &mut String, fields: &[String]) {
-    let row: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
+    let row: Vec<String> = fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+        .collect();
     out.push_str(&row.join(","));
     out.push_str("\r\n");
 }
 
 fn kind_definition(kind: OpportunityKind) -> &'static str {
     match kind {
-        OpportunityKind::Transfer => "Une pratique documentée par une étude de cas dans une ville, qu’une autre ville visant les mêmes publics n’utilise pas encore.",
-        OpportunityKind::Pooling => "Une stratégie menée séparément par plusieurs villes d’une même intercommunalité, ou par des villes voisines\u{a0}: une action à mutualiser.",
-        OpportunityKind::Gap => "Un public qu’une ville dit viser sans qu’aucune stratégie de sa fiche ne s’adresse à lui.",
+        OpportunityKind::Transfer => {
+            "Une pratique documentée par une étude de cas dans une ville, qu’une autre ville visant les mêmes publics n’utilise pas encore."
+        }
+        OpportunityKind::Pooling => {
+            "Une stratégie menée séparément par plusieurs villes d’une même intercommunalité, ou par des villes voisines\u{a0}: une action à mutualiser."
+        }
+        OpportunityKind::Gap => {
+            "Un public qu’une ville dit viser sans qu’aucune stratégie de sa fiche ne s’adresse à lui."
+        }
     }
 }
 
@@ -547,7 +735,9 @@ fn graph_nodes(site: &crate::resolve::Site, links: &[&CityLink]) -> Vec<usize> {
     nodes.sort_by_cached_key(|&c| {
         let city = &site.cities[c];
         (
-            city.epci.map(|e| crate::resolve::sort_key(&site.epcis[e].nom)).unwrap_or_else(|| "~".to_string()),
+            city.epci
+                .map(|e| crate::resolve::sort_key(&site.epcis[e].nom))
+                .unwrap_or_else(|| "~".to_string()),
             crate::resolve::sort_key(&city.nom),
         )
     });
@@ -560,11 +750,23 @@ mod tests {
 
     #[test]
     fn names_are_lowercased_except_acronyms() {
-        assert_eq!(lowercase_first("Marque territoriale"), "marque territoriale");
+        assert_eq!(
+            lowercase_first("Marque territoriale"),
+            "marque territoriale"
+        );
         assert_eq!(lowercase_first("UNESCO"), "UNESCO");
-        assert_eq!(french_list(&["a".into(), "b".into(), "c".into()]), "a, b et c");
-        assert_eq!(counted(1, "stratégie commune", "stratégies communes"), "1 stratégie commune");
-        assert_eq!(counted(3, "stratégie commune", "stratégies communes"), "3 stratégies communes");
+        assert_eq!(
+            french_list(&["a".into(), "b".into(), "c".into()]),
+            "a, b et c"
+        );
+        assert_eq!(
+            counted(1, "stratégie commune", "stratégies communes"),
+            "1 stratégie commune"
+        );
+        assert_eq!(
+            counted(3, "stratégie commune", "stratégies communes"),
+            "3 stratégies communes"
+        );
     }
 
     #[test]

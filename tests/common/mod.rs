@@ -28,7 +28,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures").join(name), dir.path());
-    let theme = std::env::var("ATLAS_TEST_THEME").map(PathBuf::from).unwrap_or_else(|_| repo().join("themes/default"));
+    let theme = std::env::var("ATLAS_TEST_THEME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("themes/default"));
     copy_dir(&theme, &dir.path().join("themes/default"));
     dir
 }
@@ -39,7 +41,11 @@ pub fn bin() -> Command {
 
 pub fn run(args: &[&str], root: &Path) -> Output {
     let mut command = bin();
-    command.args(args).arg("--root").arg(root).env("NO_COLOR", "1");
+    command
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("NO_COLOR", "1");
     command.output().unwrap()
 }
 
@@ -59,7 +65,11 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter(|e| e.file_type().is_file())
         .map(|e| {
             (
-                e.path().strip_prefix(dir).unwrap().to_string_lossy().to_string(),
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
                 std::fs::read(e.path()).unwrap(),
             )
         })
