@@ -5,14 +5,22 @@
 //! [`load`] → [`resolve`] → [`analyse`] → [`render`] → [`write`].
 //! Every problem is a [`diagnostic::Diagnostic`] carrying its file, line and column.
 
+// Diagnostics are large values on the cold path (a broken file); boxing them everywhere would
+// only add noise to every `?`.
+#![allow(clippy::result_large_err)]
+
 pub mod analyse;
 pub mod diagnostic;
+pub mod import;
 pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod render;
 pub mod resolve;
+pub mod scaffold;
+pub mod schema;
 pub mod write;
+pub mod yamledit;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -33,11 +41,17 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        BuildOptions { root: root.into(), output: None, resolve: ResolveOptions::default() }
+        BuildOptions {
+            root: root.into(),
+            output: None,
+            resolve: ResolveOptions::default(),
+        }
     }
 
     pub fn output_dir(&self) -> PathBuf {
-        self.output.clone().unwrap_or_else(|| self.root.join("public"))
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("public"))
     }
 }
 
@@ -97,7 +111,11 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
         }
         _ => {
             if !diagnostics.iter().any(Diagnostic::is_error) {
-                diagnostics.push(Diagnostic::error("interne", "atlas.yaml", "le site n’a pas pu être construit"));
+                diagnostics.push(Diagnostic::error(
+                    "interne",
+                    "atlas.yaml",
+                    "le site n’a pas pu être construit",
+                ));
             }
             return Err(sorted(diagnostics));
         }
@@ -117,7 +135,12 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
     };
     timings.render = started.elapsed();
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    Ok(Compiled { files, pages, warnings: sorted(diagnostics), timings })
+    Ok(Compiled {
+        files,
+        pages,
+        warnings: sorted(diagnostics),
+        timings,
+    })
 }
 
 fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -139,8 +162,12 @@ pub fn build(options: &BuildOptions) -> Result<Compiled, BuildError> {
     check_output_location(&options.root, &output).map_err(BuildError::Usage)?;
     let mut compiled = compile(options).map_err(BuildError::Content)?;
     let started = Instant::now();
-    write::write_atomically(&output, &compiled.files)
-        .map_err(|error| BuildError::Io(format!("écriture de {} impossible\u{a0}: {error}", output.display())))?;
+    write::write_atomically(&output, &compiled.files).map_err(|error| {
+        BuildError::Io(format!(
+            "écriture de {} impossible\u{a0}: {error}",
+            output.display()
+        ))
+    })?;
     compiled.timings.write = started.elapsed();
     Ok(compiled)
 }
@@ -149,7 +176,11 @@ pub fn build(options: &BuildOptions) -> Result<Compiled, BuildError> {
 /// destroy sources (the site root itself, one of its parents, or a source folder).
 pub fn check_output_location(root: &Path, output: &Path) -> Result<(), String> {
     let absolute = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(p)
+        };
         // Canonicalise what exists, so that `..` and links are compared for real.
         let mut existing = p.clone();
         let mut rest = Vec::new();
@@ -176,7 +207,15 @@ pub fn check_output_location(root: &Path, output: &Path) -> Result<(), String> {
             output.display()
         ));
     }
-    for source in ["content", "themes", "templates", "static", "docs", "src", ".git"] {
+    for source in [
+        "content",
+        "themes",
+        "templates",
+        "static",
+        "docs",
+        "src",
+        ".git",
+    ] {
         if output.starts_with(root.join(source)) {
             return Err(format!(
                 "le dossier de sortie {} est dans {source}/\u{a0}: choisissez un dossier à part, par exemple public/",

@@ -613,6 +613,15 @@ fn translate_yaml_error(
                 Some(describe_serde_type(expected)),
                 None,
             ),
+            E::NullIntoString { .. } => (
+                "valeur-vide",
+                "valeur vide".to_string(),
+                Some("un texte après les deux-points".to_string()),
+                Some(
+                    "écrivez la valeur, ou supprimez la ligne si le champ est facultatif"
+                        .to_string(),
+                ),
+            ),
             E::MultipleDocuments { .. } => (
                 "yaml",
                 french_spaces(

@@ -9,7 +9,11 @@ use vaucluse_atlas::diagnostic::{self, Diagnostic};
 use vaucluse_atlas::{BuildError, BuildOptions, ResolveOptions};
 
 #[derive(Parser)]
-#[command(name = "vaucluse-atlas", version, about = "Génère l’atlas du marketing territorial des villes de Vaucluse")]
+#[command(
+    name = "vaucluse-atlas",
+    version,
+    about = "Génère l’atlas du marketing territorial des villes de Vaucluse"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +36,88 @@ enum Command {
         /// Format du rapport
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Importe des données officielles dans les fiches (identité des communes)
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Écrit le squelette commenté d’une étude de cas ou d’une fiche de ville
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
+    /// Crée un nouvel atlas, prêt à construire, dans un dossier vide ou nouveau
+    Init {
+        /// Dossier du nouvel atlas
+        #[arg(value_name = "DOSSIER")]
+        dir: PathBuf,
+    },
+    /// Écrit les schémas JSON des fiches, des études de cas et d’atlas.yaml
+    Schema {
+        /// Dossier du site (celui qui contient atlas.yaml)
+        #[arg(long, value_name = "DOSSIER", default_value = ".")]
+        root: PathBuf,
+        /// Dossier des schémas (par défaut : <racine>/schemas)
+        #[arg(long, value_name = "DOSSIER")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Écrit ou met à jour l’identité des communes d’un département et ses intercommunalités
+    Communes {
+        /// Code du département (ex. : 84)
+        #[arg(long, value_name = "CODE")]
+        departement: String,
+        /// Millésime des populations (ex. : 2026)
+        #[arg(long, value_name = "ANNÉE")]
+        annee_population: i64,
+        /// Version de @etalab/decoupage-administratif dont viennent les fichiers JSON (ex. : 6.0.0)
+        #[arg(long, value_name = "VERSION")]
+        version_decoupage: String,
+        /// communes.json de @etalab/decoupage-administratif
+        #[arg(value_name = "COMMUNES_JSON")]
+        communes: PathBuf,
+        /// epci.json de @etalab/decoupage-administratif
+        #[arg(value_name = "EPCI_JSON")]
+        epci: PathBuf,
+        /// Centroïdes des communes, CSV insee,nom,lat,lon
+        #[arg(long, value_name = "CSV")]
+        centroides: Option<PathBuf>,
+        /// Mairies, CSV insee,nom,lat,lon,adresse_mairie,site_web (pour le site web)
+        #[arg(long, value_name = "CSV")]
+        mairies: Option<PathBuf>,
+        /// Date de consultation des données, AAAA-MM-JJ (par défaut : aujourd’hui)
+        #[arg(long, value_name = "DATE")]
+        consulte: Option<String>,
+        /// Dossier du site (celui qui contient atlas.yaml)
+        #[arg(long, value_name = "DOSSIER", default_value = ".")]
+        root: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum NewCommand {
+    /// Écrit content/cas/<titre-en-slug>.md
+    Cas {
+        /// Titre de l’étude de cas
+        titre: String,
+        /// Villes concernées, séparées par des virgules (ex. : avignon,carpentras)
+        #[arg(long, value_name = "SLUGS", value_delimiter = ',', required = true)]
+        villes: Vec<String>,
+        /// Dossier du site (celui qui contient atlas.yaml)
+        #[arg(long, value_name = "DOSSIER", default_value = ".")]
+        root: PathBuf,
+    },
+    /// Écrit content/villes/<nom-en-slug>.yaml
+    Ville {
+        /// Nom officiel de la commune (ex. : L'Isle-sur-la-Sorgue)
+        nom: String,
+        /// Dossier du site (celui qui contient atlas.yaml)
+        #[arg(long, value_name = "DOSSIER", default_value = ".")]
+        root: PathBuf,
     },
 }
 
@@ -59,7 +145,10 @@ impl SiteArgs {
         BuildOptions {
             root: self.root,
             output,
-            resolve: ResolveOptions { base_url: self.base_url, drafts: self.drafts },
+            resolve: ResolveOptions {
+                base_url: self.base_url,
+                drafts: self.drafts,
+            },
         }
     }
 }
@@ -79,7 +168,11 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n > 1 { "s" } else { "" });
-    format!("{}, {}", plural(errors, "erreur"), plural(warnings, "avertissement"))
+    format!(
+        "{}, {}",
+        plural(errors, "erreur"),
+        plural(warnings, "avertissement")
+    )
 }
 
 fn main() -> ExitCode {
@@ -109,11 +202,18 @@ fn main() -> ExitCode {
                 }
                 Err(BuildError::Content(diagnostics)) => {
                     print_diagnostics(&diagnostics);
-                    eprintln!("Échec de la construction ({})\u{a0}: {} n’a pas été modifié.", summary(&diagnostics), output_dir.display());
+                    eprintln!(
+                        "Échec de la construction ({})\u{a0}: {} n’a pas été modifié.",
+                        summary(&diagnostics),
+                        output_dir.display()
+                    );
                     ExitCode::from(1)
                 }
                 Err(BuildError::Io(message)) => {
-                    eprintln!("erreur\u{a0}: {message}\n{} n’a pas été modifié.", output_dir.display());
+                    eprintln!(
+                        "erreur\u{a0}: {message}\n{} n’a pas été modifié.",
+                        output_dir.display()
+                    );
                     ExitCode::from(1)
                 }
                 Err(BuildError::Usage(message)) => {
@@ -131,7 +231,123 @@ fn main() -> ExitCode {
                     eprintln!("Vérification terminée\u{a0}: {}.", summary(&diagnostics));
                 }
             }
-            if diagnostics.iter().any(Diagnostic::is_error) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            if diagnostics.iter().any(Diagnostic::is_error) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Import { what } => editors::import(what),
+        Command::New { what } => editors::new(what),
+        Command::Init { dir } => editors::init(&dir),
+        Command::Schema { root, output } => {
+            editors::schema(output.unwrap_or_else(|| root.join("schemas")))
+        }
+    }
+}
+
+/// The editors' commands: import, new, init, schema.
+mod editors {
+    use super::*;
+    use vaucluse_atlas::{import, scaffold, schema};
+
+    fn failed(diagnostics: &[Diagnostic], what: &str) -> ExitCode {
+        print_diagnostics(diagnostics);
+        eprintln!("{what}");
+        ExitCode::from(1)
+    }
+
+    pub fn import(what: ImportCommand) -> ExitCode {
+        let ImportCommand::Communes {
+            departement,
+            annee_population,
+            version_decoupage,
+            communes,
+            epci,
+            centroides,
+            mairies,
+            consulte,
+            root,
+        } = what;
+        let options = import::ImportOptions {
+            root,
+            departement,
+            annee_population,
+            version_decoupage,
+            communes,
+            epci,
+            centroides,
+            mairies,
+            consulte: consulte.unwrap_or_else(scaffold::today),
+        };
+        match import::import_communes(&options) {
+            Ok(report) => {
+                print_diagnostics(&report.warnings);
+                eprintln!("{}", report.summary());
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => failed(
+                &diagnostics,
+                &format!(
+                    "Import annulé ({})\u{a0}: aucun fichier n’a été modifié.",
+                    summary(&diagnostics)
+                ),
+            ),
+        }
+    }
+
+    pub fn new(what: NewCommand) -> ExitCode {
+        let today = scaffold::today();
+        let (result, root) = match what {
+            NewCommand::Cas {
+                titre,
+                villes,
+                root,
+            } => (scaffold::new_case(&root, &titre, &villes, &today), root),
+            NewCommand::Ville { nom, root } => (
+                scaffold::new_city(&root, &nom, &today).map_err(|d| vec![d]),
+                root,
+            ),
+        };
+        match result {
+            Ok(path) => {
+                eprintln!(
+                    "Fichier écrit\u{a0}: {}\nRemplissez-le (chaque champ est expliqué en commentaire), puis lancez «\u{202f}vaucluse-atlas check\u{202f}».",
+                    diagnostic::display_path(&root, &path)
+                );
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => failed(&diagnostics, "Aucun fichier n’a été écrit."),
+        }
+    }
+
+    pub fn init(dir: &std::path::Path) -> ExitCode {
+        match scaffold::init(dir) {
+            Ok(count) => {
+                eprintln!(
+                    "Nouvel atlas créé dans {}\u{a0}: {count} fichiers.\nÉtapes suivantes\u{a0}: modifiez atlas.yaml, importez vos communes («\u{202f}vaucluse-atlas import communes\u{202f}»), puis «\u{202f}vaucluse-atlas build --root {}\u{202f}».",
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(diagnostic) => failed(&[diagnostic], "Aucun fichier n’a été écrit."),
+        }
+    }
+
+    pub fn schema(output: PathBuf) -> ExitCode {
+        match schema::write_schemas(&output) {
+            Ok(files) => {
+                eprintln!("{} schémas écrits dans {}.", files.len(), output.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!(
+                    "erreur\u{a0}: écriture de {} impossible ({error})",
+                    output.display()
+                );
+                ExitCode::from(1)
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ pub use serde_saphyr::Spanned;
 pub type SpannedStr = Spanned<String>;
 
 /// `atlas.yaml`: the site configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     /// Site title, shown in the header and in `<title>`.
@@ -21,12 +21,15 @@ pub struct SiteConfig {
     /// One-sentence description, used on the home page and in `<meta name="description">`.
     pub description: String,
     /// Public address of the site, with a trailing slash; may include a sub-path.
+    #[schemars(with = "String")]
     pub base_url: SpannedStr,
     /// Language of the content; only `fr` is supported.
     #[serde(default = "default_langue")]
+    #[schemars(with = "String")]
     pub langue: SpannedStr,
     /// Name of the theme folder under `themes/`.
     #[serde(default = "default_theme")]
+    #[schemars(with = "String")]
     pub theme: SpannedStr,
     /// Minify the HTML output (default: true).
     #[serde(default = "default_true")]
@@ -43,7 +46,7 @@ pub struct SiteConfig {
 }
 
 /// `synergies:` in `atlas.yaml`. Every field has a documented default.
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SynergyConfig {
     /// Weights of what two cities share in their link score.
@@ -74,7 +77,7 @@ impl Default for SynergyConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SynergyWeights {
     /// Per shared strategy.
@@ -91,11 +94,17 @@ pub struct SynergyWeights {
 
 impl Default for SynergyWeights {
     fn default() -> Self {
-        SynergyWeights { strategies: 3.0, publics: 1.0, canaux: 1.0, intercommunalite: 2.0, cas: 4.0 }
+        SynergyWeights {
+            strategies: 3.0,
+            publics: 1.0,
+            canaux: 1.0,
+            intercommunalite: 2.0,
+            cas: 4.0,
+        }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RelatedWeights {
     /// Per city both case studies are about.
@@ -108,7 +117,11 @@ pub struct RelatedWeights {
 
 impl Default for RelatedWeights {
     fn default() -> Self {
-        RelatedWeights { villes: 3.0, strategies: 2.0, publics: 1.0 }
+        RelatedWeights {
+            villes: 3.0,
+            strategies: 2.0,
+            publics: 1.0,
+        }
     }
 }
 
@@ -132,46 +145,54 @@ pub fn unspanned<T>(value: T) -> Spanned<T> {
 }
 
 /// A source: where a fact comes from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Short identifier, unique in the file, used by facts (`sources: [id]`). Optional in case
     /// studies, where sources are listed at the end of the page.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub id: Option<SpannedStr>,
     /// Title of the document or page.
     pub titre: String,
     /// Address of the document (http or https).
+    #[schemars(with = "String")]
     pub url: SpannedStr,
     /// Date the source was consulted, `AAAA-MM-JJ`.
+    #[schemars(with = "String")]
     pub consulte: SpannedStr,
 }
 
 /// `content/villes/<slug>.yaml`: a city card.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CityCard {
     pub nom: String,
     /// INSEE code of the commune, five characters (`"84007"`).
+    #[schemars(with = "String")]
     pub insee: SpannedStr,
     /// Municipal population.
     #[serde(default)]
     pub population: Option<u64>,
     /// Vintage (year) of the population figure.
     #[serde(default)]
+    #[schemars(with = "Option<i64>")]
     pub population_annee: Option<Spanned<i64>>,
     /// Slug of the intercommunality (see `referentiel/intercommunalites.yaml`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub epci: Option<SpannedStr>,
     #[serde(default)]
     pub coordonnees: Option<Coordinates>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub site_web: Option<SpannedStr>,
     /// `complete` or `a-completer` (default).
     #[serde(default)]
     pub fiche: CardStatus,
     /// Source ids that support the identity facts above.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub sources_identite: Vec<SpannedStr>,
     #[serde(default)]
     pub marques: Vec<BrandFact>,
@@ -189,7 +210,9 @@ pub struct CityCard {
     pub sources: Vec<Source>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum CardStatus {
     #[serde(rename = "complete")]
     Complete,
@@ -198,7 +221,7 @@ pub enum CardStatus {
     ToComplete,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Coordinates {
     pub lat: f64,
@@ -206,7 +229,7 @@ pub struct Coordinates {
 }
 
 /// A brand, slogan or nickname attached to the city.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BrandFact {
     pub nom: String,
@@ -215,97 +238,118 @@ pub struct BrandFact {
     pub type_marque: Option<String>,
     /// Date or year of launch, when sourced (`2019` or `2019-01-28`).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub depuis: Option<SpannedStr>,
     #[serde(default)]
     pub detail: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicFact {
+    #[schemars(with = "String")]
     pub public: SpannedStr,
     #[serde(default)]
     pub detail: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyFact {
+    #[schemars(with = "String")]
     pub strategie: SpannedStr,
     #[serde(default)]
     pub detail: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelFact {
+    #[schemars(with = "String")]
     pub canal: SpannedStr,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub url: Option<SpannedStr>,
     #[serde(default)]
     pub detail: Option<String>,
     /// Dated audience figures (followers, visitors…), when sourced.
     #[serde(default)]
     pub audience: Vec<AudienceFigure>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AudienceFigure {
     pub valeur: f64,
     /// What is counted: « abonnés », « visiteurs par an »…
     pub unite: String,
     /// Date of the figure, `AAAA`, `AAAA-MM` or `AAAA-MM-JJ`.
+    #[schemars(with = "String")]
     pub date: SpannedStr,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelFact {
     pub nom: String,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub depuis: Option<SpannedStr>,
     #[serde(default)]
     pub detail: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventFact {
     pub nom: String,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub depuis: Option<SpannedStr>,
     #[serde(default)]
     pub detail: Option<String>,
+    #[schemars(with = "Vec<String>")]
     pub sources: Vec<SpannedStr>,
 }
 
 /// Front matter of `content/cas/<slug>.md`: a case study.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseFrontMatter {
     pub titre: String,
     pub resume: String,
+    #[schemars(with = "Vec<String>")]
     pub villes: Vec<SpannedStr>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub strategies: Vec<SpannedStr>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub canaux: Vec<SpannedStr>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub publics: Vec<SpannedStr>,
     /// Date of the case study, `AAAA-MM-JJ`.
+    #[schemars(with = "String")]
     pub date: SpannedStr,
     #[serde(default)]
     pub statut: CaseStatus,
     pub sources: Vec<Source>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum CaseStatus {
     #[default]
     #[serde(rename = "publie")]
@@ -315,7 +359,19 @@ pub enum CaseStatus {
 }
 
 /// The three levers of a territorial-marketing strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lever {
     Image,
@@ -344,24 +400,27 @@ impl Lever {
 }
 
 /// One entry of `referentiel/strategies.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyEntry {
+    #[schemars(with = "String")]
     pub slug: SpannedStr,
     pub nom: String,
     pub levier: Lever,
     pub definition: String,
     /// Slugs of the target publics this strategy addresses (used to find uncovered publics).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub publics: Vec<SpannedStr>,
     #[serde(default)]
     pub sources: Vec<Source>,
 }
 
 /// One entry of `referentiel/canaux.yaml` or `referentiel/publics.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TermEntry {
+    #[schemars(with = "String")]
     pub slug: SpannedStr,
     pub nom: String,
     pub definition: String,
@@ -373,7 +432,9 @@ pub struct TermEntry {
 }
 
 /// Families of channels, as the maturity grid counts them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum ChannelFamily {
     /// The official website.
     #[serde(rename = "site")]
@@ -394,16 +455,21 @@ pub enum ChannelFamily {
 
 impl ChannelFamily {
     pub fn is_digital(self) -> bool {
-        matches!(self, ChannelFamily::Website | ChannelFamily::SocialNetwork | ChannelFamily::DigitalService)
+        matches!(
+            self,
+            ChannelFamily::Website | ChannelFamily::SocialNetwork | ChannelFamily::DigitalService
+        )
     }
 }
 
 /// One entry of `referentiel/intercommunalites.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EpciEntry {
+    #[schemars(with = "String")]
     pub slug: SpannedStr,
     /// SIREN code of the EPCI (nine digits).
+    #[schemars(with = "String")]
     pub code: SpannedStr,
     pub nom: String,
     /// CA, CC, METRO…
@@ -411,19 +477,22 @@ pub struct EpciEntry {
     pub nature: Option<String>,
     /// INSEE codes of the member communes.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub membres: Vec<SpannedStr>,
     #[serde(default)]
     pub sources: Vec<Source>,
 }
 
 /// Front matter of `content/opportunites/<slug>.md`: an opportunity written by an editor.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpportunityFrontMatter {
     pub titre: String,
     /// Slugs of the cities concerned.
+    #[schemars(with = "Vec<String>")]
     pub villes: Vec<SpannedStr>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub strategies: Vec<SpannedStr>,
     #[serde(default)]
     pub statut: CaseStatus,
