@@ -782,10 +782,12 @@ pub(crate) mod tests {
                 editeur: None,
                 introduction: None,
                 synergies: SynergyConfig::default(),
+                carte: Default::default(),
             },
             cities,
             cases,
             opportunities: Vec::new(),
+            actors: Vec::new(),
             strategies: strategy_publics
                 .iter()
                 .enumerate()

@@ -11,7 +11,9 @@
 
 pub mod analyse;
 pub mod diagnostic;
+pub mod geo;
 pub mod import;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod model;
@@ -19,6 +21,7 @@ pub mod render;
 pub mod resolve;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod write;
 pub mod yamledit;
 
@@ -89,9 +92,18 @@ pub enum BuildError {
 /// Runs load → resolve → analyse → render: everything but writing. Returns the files, or
 /// every diagnostic (errors and warnings) when there is at least one error.
 pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_cached(options, None)
+}
+
+/// [`compile`] for `serve`: the same pipeline, which reuses from `cache` the parsed files, the
+/// theme and the rendered pages that the change did not touch (see [`incremental`]).
+pub fn compile_cached(
+    options: &BuildOptions,
+    cache: Option<&incremental::Cache>,
+) -> Result<Compiled, Vec<Diagnostic>> {
     let mut timings = Timings::default();
     let started = Instant::now();
-    let (loaded, mut diagnostics) = load::load_site(&options.root);
+    let (loaded, mut diagnostics) = load::load_site_cached(&options.root, cache);
     timings.load = started.elapsed();
 
     let started = Instant::now();
@@ -101,7 +113,7 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
 
     let (site, theme) = match site {
         Some(site) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            match render::Theme::load(&options.root, &site.config.theme) {
+            match incremental::load_theme(cache, &options.root, &site.config.theme) {
                 Ok(theme) => (site, theme),
                 Err(mut errors) => {
                     diagnostics.append(&mut errors);
@@ -126,7 +138,7 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
     timings.analyse = started.elapsed();
 
     let started = Instant::now();
-    let files = match render::render_site(&site, &analysis, &theme) {
+    let files = match render::render_site_cached(&site, &analysis, &theme, cache) {
         Ok(files) => files,
         Err(mut errors) => {
             diagnostics.append(&mut errors);

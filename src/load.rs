@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
 use crate::model::{
-    CaseFrontMatter, CityCard, EpciEntry, OpportunityFrontMatter, SiteConfig, StrategyEntry,
+    ActorCard, CaseFrontMatter, CityCard, EpciEntry, OpportunityFrontMatter, SiteConfig, StrategyEntry,
     TermEntry,
 };
 
@@ -74,6 +74,8 @@ pub struct LoadedSite {
     pub cities: Vec<LoadedCity>,
     pub cases: Vec<LoadedCase>,
     pub opportunities: Vec<LoadedOpportunity>,
+    /// Actor cards (`content/acteurs/`), named by their file stem.
+    pub actors: Vec<(String, Parsed<ActorCard>)>,
     pub strategies: Option<Parsed<Vec<StrategyEntry>>>,
     pub channels: Option<Parsed<Vec<TermEntry>>>,
     pub publics: Option<Parsed<Vec<TermEntry>>>,
@@ -85,9 +87,19 @@ pub const CITIES_DIR: &str = "content/villes";
 pub const CASES_DIR: &str = "content/cas";
 pub const REFERENTIAL_DIR: &str = "content/referentiel";
 pub const OPPORTUNITIES_DIR: &str = "content/opportunites";
+pub const ACTORS_DIR: &str = "content/acteurs";
 
 /// Reads the whole site under `root`. Returns what was parsed and every problem found.
 pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
+    load_site_cached(root, None)
+}
+
+/// [`load_site`] for `serve`: city cards and case studies unchanged since the previous build
+/// are taken from `cache` instead of being read and parsed again (see [`crate::incremental`]).
+pub fn load_site_cached(
+    root: &Path,
+    cache: Option<&crate::incremental::Cache>,
+) -> (LoadedSite, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut site = LoadedSite {
         root: root.to_path_buf(),
@@ -116,7 +128,7 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
 
     let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
         .par_iter()
-        .map(|path| load_city(root, path))
+        .map(|path| crate::incremental::cached(cache, path, || load_city(root, path)))
         .collect();
     for result in cities {
         match result {
@@ -127,7 +139,7 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
 
     let cases: Vec<Result<LoadedCase, Vec<Diagnostic>>> = case_paths
         .par_iter()
-        .map(|path| load_case(root, path))
+        .map(|path| crate::incremental::cached(cache, path, || load_case(root, path)))
         .collect();
     for result in cases {
         match result {
@@ -137,6 +149,21 @@ pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {
     }
 
     // Editorial opportunities are optional: no folder, no opportunity.
+    // Actors are optional too.
+    if root.join(ACTORS_DIR).exists() {
+        let paths = collect_files(root, &root.join(ACTORS_DIR), &["yaml", "yml"], &mut diagnostics);
+        for path in paths {
+            let result = read_source(root, &path).and_then(|file| {
+                let slug = file_slug(&file, &path)?;
+                let value = parse_yaml::<ActorCard>(&file, &file.text, 0)?;
+                Ok((slug, Parsed { file, value }))
+            });
+            match result {
+                Ok(actor) => site.actors.push(actor),
+                Err(error) => diagnostics.push(error),
+            }
+        }
+    }
     if root.join(OPPORTUNITIES_DIR).exists() {
         let paths = collect_files(
             root,

@@ -29,6 +29,20 @@ enum Command {
         #[arg(long, value_name = "DOSSIER")]
         output: Option<PathBuf>,
     },
+    /// Construit le site, le sert en local et le reconstruit à chaque enregistrement
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Port d’écoute (0 : un port libre, affiché au démarrage)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Adresse d’écoute (par défaut, seule cette machine peut se connecter)
+        #[arg(long, value_name = "ADRESSE", default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Ouvre le site dans le navigateur
+        #[arg(long)]
+        open: bool,
+    },
     /// Vérifie tous les fichiers et tous les liens internes sans rien écrire
     Check {
         #[command(flatten)]
@@ -242,6 +256,35 @@ fn main() -> ExitCode {
         Command::Init { dir } => editors::init(&dir),
         Command::Schema { root, output } => {
             editors::schema(output.unwrap_or_else(|| root.join("schemas")))
+        }
+        Command::Serve {
+            site,
+            port,
+            bind,
+            open,
+        } => serve(site, port, bind, open),
+    }
+}
+
+/// `serve`: runs until Ctrl-C; exit code 2 for a port taken or a bad address.
+fn serve(site: SiteArgs, port: u16, bind: std::net::IpAddr, open: bool) -> ExitCode {
+    use vaucluse_atlas::serve::{ServeError, ServeOptions, run};
+    let options = ServeOptions {
+        build: site.options(None),
+        bind,
+        port,
+        open,
+        color: color(),
+    };
+    match run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(ServeError::Usage(message)) => {
+            eprintln!("erreur\u{a0}: {message}");
+            ExitCode::from(2)
+        }
+        Err(ServeError::Io(message)) => {
+            eprintln!("erreur\u{a0}: {message}");
+            ExitCode::from(1)
         }
     }
 }

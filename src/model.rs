@@ -43,6 +43,20 @@ pub struct SiteConfig {
     /// Weights and thresholds of the synergy analysis.
     #[serde(default)]
     pub synergies: SynergyConfig,
+    /// Map options (`/carte/`).
+    #[serde(default)]
+    pub carte: MapConfig,
+}
+
+/// `carte:` in `atlas.yaml`: options of the maps.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapConfig {
+    /// GeoJSON file of the commune outlines, relative to the site root: a FeatureCollection
+    /// of Polygon or MultiPolygon features whose property `code` is the INSEE code. Without
+    /// it, the map is schematic (Voronoi cells around the commune centres).
+    #[schemars(with = "Option<String>")]
+    pub contours: Option<SpannedStr>,
 }
 
 /// `synergies:` in `atlas.yaml`. Every field has a documented default.
@@ -499,4 +513,70 @@ pub struct OpportunityFrontMatter {
     /// Sources, as in case studies; optional since an opportunity is a proposal.
     #[serde(default)]
     pub sources: Vec<Source>,
+}
+
+/// `content/acteurs/<slug>.yaml`: an actor that serves cities without being one — the
+/// department's attractiveness agency, a destination brand, a tourist office, the region.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActorCard {
+    pub nom: String,
+    /// What kind of actor it is.
+    pub type_acteur: ActorKind,
+    /// One or two sentences in French.
+    pub description: String,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub site_web: Option<SpannedStr>,
+    /// The actor serves every commune of the atlas (a department or regional body).
+    #[serde(default)]
+    pub tout_le_territoire: bool,
+    /// Slugs of intercommunalities whose communes it serves.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub intercommunalites: Vec<SpannedStr>,
+    /// Slugs of other cities it serves.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub villes: Vec<SpannedStr>,
+    #[serde(default)]
+    pub marques: Vec<BrandFact>,
+    #[serde(default)]
+    pub publics: Vec<PublicFact>,
+    #[serde(default)]
+    pub strategies: Vec<StrategyFact>,
+    #[serde(default)]
+    pub canaux: Vec<ChannelFact>,
+    #[serde(default)]
+    pub labels: Vec<LabelFact>,
+    #[serde(default)]
+    pub evenements: Vec<EventFact>,
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, schemars::JsonSchema)]
+pub enum ActorKind {
+    #[serde(rename = "region")]
+    Region,
+    #[serde(rename = "departement")]
+    Department,
+    #[serde(rename = "agence-attractivite")]
+    Agency,
+    #[serde(rename = "marque-destination")]
+    DestinationBrand,
+    #[serde(rename = "office-tourisme")]
+    TouristOffice,
+}
+
+impl ActorKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ActorKind::Region => "Région",
+            ActorKind::Department => "Département",
+            ActorKind::Agency => "Agence d’attractivité",
+            ActorKind::DestinationBrand => "Marque de destination",
+            ActorKind::TouristOffice => "Office de tourisme",
+        }
+    }
 }

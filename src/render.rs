@@ -4,7 +4,13 @@
 //! in memory, in a stable order, so that the write stage can swap it in atomically and the
 //! same input always gives the same bytes.
 
+mod actors;
+mod feeds;
 mod graph;
+mod map;
+mod observatory;
+mod opendata;
+mod search;
 mod synergies;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +55,12 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "intercommunalite.html",
     "synergies.html",
     "opportunites.html",
+    "carte.html",
+    "observatoire.html",
+    "acteurs.html",
+    "acteur.html",
+    "recherche.html",
+    "donnees.html",
     "404.html",
 ];
 
@@ -204,6 +216,18 @@ pub fn render_site(
     analysis: &Analysis,
     theme: &Theme,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+    render_site_cached(site, analysis, theme, None)
+}
+
+/// [`render_site`] for `serve`: a page whose template and context did not change since the
+/// previous build keeps its bytes from `cache` instead of being rendered again (see
+/// [`crate::incremental`]). Every other step is the same, so the files are the same.
+pub fn render_site_cached(
+    site: &Site,
+    analysis: &Analysis,
+    theme: &Theme,
+    cache: Option<&crate::incremental::Cache>,
+) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
     let ctx = Ctx {
         site,
         ix: &analysis.indexes,
@@ -247,11 +271,17 @@ pub fn render_site(
     }
     pages.extend(ctx.taxonomy_pages(&opportunity_html));
     pages.extend(ctx.synergy_pages());
+    pages.extend(ctx.actor_pages());
     pages.extend(ctx.opportunity_pages(&opportunity_html));
     pages.push(ctx.epcis_page());
     for index in 0..site.epcis.len() {
         pages.push(ctx.epci_page(index));
     }
+    ctx.add_map_pages(&mut pages);
+    pages.push(ctx.observatory_page());
+    pages.push(ctx.search_page());
+    let data_files = ctx.opendata_files();
+    pages.push(ctx.opendata_page(&data_files));
     pages.push(ctx.not_found_page());
 
     // Internal links written in Markdown must point to a page or a static file.
@@ -342,6 +372,12 @@ pub fn render_site(
             "intercommunalites": ctx.url("intercommunalites/"),
             "synergies": ctx.url("synergies/"),
             "opportunites": ctx.url("opportunites/"),
+            "carte": ctx.url("carte/"),
+            "observatoire": ctx.url("observatoire/"),
+            "acteurs": ctx.url("acteurs/"),
+            "recherche": ctx.url("recherche/"),
+            "donnees": ctx.url("donnees/"),
+            "atom": ctx.url(feeds::ATOM_PATH),
         },
         "base_url": site.config.base_url,
         "base_path": site.config.base_path,
@@ -356,20 +392,38 @@ pub fn render_site(
             {"nom": "Canaux", "url": ctx.url("canaux/"), "section": "canaux"},
             {"nom": "Publics", "url": ctx.url("publics/"), "section": "publics"},
             {"nom": "Intercommunalités", "url": ctx.url("intercommunalites/"), "section": "intercommunalites"},
+            {"nom": "Carte", "url": ctx.url("carte/"), "section": "carte"},
             {"nom": "Synergies", "url": ctx.url("synergies/"), "section": "synergies"},
+            {"nom": "Observatoire", "url": ctx.url("observatoire/"), "section": "observatoire"},
             {"nom": "Opportunités", "url": ctx.url("opportunites/"), "section": "opportunites"},
+            {"nom": "Acteurs", "url": ctx.url("acteurs/"), "section": "acteurs"},
+            {"nom": "Données", "url": ctx.url("donnees/"), "section": "donnees"},
         ],
     });
 
+    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
+    let indexed = search::mark_indexable(&mut pages);
     let minify_config = minify_html::Cfg {
         minify_css: true,
         minify_js: true,
         keep_html_and_head_opening_tags: true,
         ..minify_html::Cfg::new()
     };
+    // `serve` (incremental): what every page is given besides its own context.
+    let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
     let rendered: Vec<Result<OutputFile, Diagnostic>> = pages
         .par_iter()
         .map(|page| {
+            // `serve` (incremental): same template, same context, same bytes as last time.
+            let cached = cache.zip(site_key).map(|(c, site_key)| {
+                (c.pages(), c.pages().key(page.template, &page.context, site_key))
+            });
+            if let Some(bytes) = cached.and_then(|(pages, key)| pages.get(&page.output, key)) {
+                return Ok(OutputFile {
+                    path: page.output.clone(),
+                    bytes,
+                });
+            }
             let mut context = tera::Context::new();
             context.insert("site", &site_value);
             if let Value::Object(map) = &page.context {
@@ -400,12 +454,16 @@ pub fn render_site(
             } else {
                 html.into_bytes()
             };
+            if let Some((pages, key)) = cached {
+                pages.put(&page.output, key, &bytes);
+            }
             Ok(OutputFile {
                 path: page.output.clone(),
                 bytes,
             })
         })
         .collect();
+    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
     let mut files = Vec::with_capacity(rendered.len() + theme.statics.len());
     for result in rendered {
         match result {
@@ -423,14 +481,12 @@ pub fn render_site(
             bytes: bytes.clone(),
         });
     }
-    files.push(OutputFile {
-        path: "donnees/synergies.json".into(),
-        bytes: ctx.synergies_json().into_bytes(),
-    });
-    files.push(OutputFile {
-        path: "donnees/opportunites.csv".into(),
-        bytes: ctx.opportunities_csv().into_bytes(),
-    });
+    let bundle =
+        search::search_bundle(&files, &indexed, &site.config.langue).map_err(|e| vec![e])?;
+    files.extend(bundle);
+    files.extend(data_files);
+    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
+    files.extend(ctx.feed_files(&pages));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -846,6 +902,7 @@ impl Ctx<'_> {
                 "cas": self.ix.cases_by_city[index].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
                 "maturite": self.maturity(index),
                 "villes_proches": self.closest_cities(index),
+                "acteurs": self.actors_of_city(index),
                 "opportunites": self.city_opportunities(index, opportunity_html),
                 "url_opportunites": self.url(&format!("opportunites/villes/{}/", city.slug)),
             }),

@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, closest, quoted};
 use crate::load::{LoadedSite, SourceFile, is_slug};
 use crate::model::{
-    CardStatus, CaseStatus, ChannelFamily, Coordinates, Lever, Source, Spanned, SpannedStr,
+    ActorKind, BrandFact, CardStatus, CaseStatus, ChannelFact, ChannelFamily, Coordinates, EventFact,
+    LabelFact, Lever, PublicFact, StrategyFact, Source, Spanned, SpannedStr,
     SynergyConfig, TermEntry,
 };
 
@@ -41,6 +42,8 @@ pub struct Config {
     pub editeur: Option<String>,
     pub introduction: Option<String>,
     pub synergies: SynergyConfig,
+    /// Map options and the commune outlines they name (see [`crate::geo`]).
+    pub carte: crate::geo::MapData,
 }
 
 /// A source of a fact, validated.
@@ -127,6 +130,28 @@ pub struct Case {
     pub text: Arc<str>,
 }
 
+/// An actor serving cities: an agency, a destination brand, the department, the region.
+#[derive(Debug, Clone, Serialize)]
+pub struct Actor {
+    pub slug: String,
+    pub nom: String,
+    pub kind: ActorKind,
+    pub description: String,
+    pub site_web: Option<String>,
+    pub whole_territory: bool,
+    pub epcis: Vec<usize>,
+    /// The cities it serves, ascending: every city when `whole_territory`, else the members of
+    /// its intercommunalities and the cities named.
+    pub cities: Vec<usize>,
+    pub brands: Vec<NamedFact>,
+    pub publics: Vec<TermFact>,
+    pub strategies: Vec<TermFact>,
+    pub channels: Vec<TermFact>,
+    pub labels: Vec<NamedFact>,
+    pub events: Vec<NamedFact>,
+    pub sources: Vec<SourceRef>,
+}
+
 /// An opportunity written by an editor in `content/opportunites/`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EditorialOpportunity {
@@ -187,6 +212,8 @@ pub struct Site {
     pub cases: Vec<Case>,
     /// Editorial opportunities, by slug.
     pub opportunities: Vec<EditorialOpportunity>,
+    /// Actors, by kind then slug.
+    pub actors: Vec<Actor>,
     pub strategies: Vec<Strategy>,
     pub channels: Vec<Term>,
     pub publics: Vec<Term>,
@@ -365,7 +392,7 @@ impl<'a> Index<'a> {
 pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, Vec<Diagnostic>) {
     let mut d = Vec::new();
 
-    let config = loaded
+    let mut config = loaded
         .config
         .as_ref()
         .and_then(|c| resolve_config(c, options, &mut d));
@@ -484,43 +511,22 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 ),
             ));
         }
-        let sources = resolve_sources(origin, &card.sources, &mut d);
-        let source_index = Index::new(
-            RefKind::Source,
-            card.sources
-                .iter()
-                .filter_map(|s| s.id.as_ref().map(|id| id.value.as_str())),
+        let facts = resolve_facts(
+            origin,
+            FactInputs {
+                marques: &card.marques,
+                publics: &card.publics,
+                strategies: &card.strategies,
+                canaux: &card.canaux,
+                labels: &card.labels,
+                evenements: &card.evenements,
+                sources: &card.sources,
+                sources_identite: &card.sources_identite,
+                anchor: &card.insee,
+            },
+            FactIndexes { strategies: &strategy_index, channels: &channel_index, publics: &public_index },
+            &mut d,
         );
-        for source in &card.sources {
-            if source.id.is_none() {
-                d.push(origin.diagnostic(
-                    "champ-manquant",
-                    &source.url,
-                    source.url.value.chars().count(),
-                    "cette source n’a pas d’«\u{202f}id\u{202f}»\u{a0}: les faits de la fiche ne peuvent pas la citer".to_string(),
-                ).expected("une ligne «\u{202f}id: nom-court\u{202f}» dans la source"));
-            }
-        }
-        let mut used_sources = HashSet::new();
-        let mut cite =
-            |values: &[SpannedStr],
-             d: &mut Vec<Diagnostic>,
-             what: &Spanned<String>,
-             required: bool|
-             -> Vec<usize> {
-                if values.is_empty() && required {
-                    d.push(origin.diagnostic(
-                    "source-manquante",
-                    what,
-                    what.value.chars().count(),
-                    format!("le fait {} n’a pas de source", quoted(&what.value)),
-                ).expected("«\u{202f}sources: [id]\u{202f}» avec l’id d’une source de la fiche"));
-                }
-                let ids = source_index.resolve_all(origin, values, d);
-                used_sources.extend(ids.iter().copied());
-                ids
-            };
-        let identity_sources = cite(&card.sources_identite, &mut d, &card.insee, false);
         if card.population.is_some() && card.population_annee.is_none() {
             d.push(
                 origin
@@ -589,169 +595,6 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 ).expected("l’intercommunalité dont la commune est membre"));
             }
         }
-        let mut named = |facts: Vec<NamedFactInput>, d: &mut Vec<Diagnostic>| -> Vec<NamedFact> {
-            facts
-                .into_iter()
-                .map(|(nom, kind, depuis, detail, sources)| {
-                    if let Some(depuis) = depuis {
-                        check_partial_date(origin, depuis, d);
-                    }
-                    let label = crate::model::unspanned(nom.clone());
-                    let what = depuis.unwrap_or(&label);
-                    NamedFact {
-                        nom: nom.clone(),
-                        kind: kind.cloned(),
-                        depuis: depuis.map(|v| v.value.clone()),
-                        detail: detail.cloned(),
-                        sources: cite(sources, d, what, true),
-                    }
-                })
-                .collect()
-        };
-        let brands = named(
-            card.marques
-                .iter()
-                .map(|b| {
-                    (
-                        &b.nom,
-                        b.type_marque.as_ref(),
-                        b.depuis.as_ref(),
-                        b.detail.as_ref(),
-                        &b.sources,
-                    )
-                })
-                .collect(),
-            &mut d,
-        );
-        let labels = named(
-            card.labels
-                .iter()
-                .map(|b| {
-                    (
-                        &b.nom,
-                        None,
-                        b.depuis.as_ref(),
-                        b.detail.as_ref(),
-                        &b.sources,
-                    )
-                })
-                .collect(),
-            &mut d,
-        );
-        let events = named(
-            card.evenements
-                .iter()
-                .map(|b| {
-                    (
-                        &b.nom,
-                        None,
-                        b.depuis.as_ref(),
-                        b.detail.as_ref(),
-                        &b.sources,
-                    )
-                })
-                .collect(),
-            &mut d,
-        );
-        let mut term_facts =
-            |index: &Index, facts: Vec<TermFactInput>, d: &mut Vec<Diagnostic>| -> Vec<TermFact> {
-                let mut seen = HashSet::new();
-                let mut out = Vec::new();
-                for (slug, detail, url, audience, sources) in facts {
-                    let sources = cite(sources, d, slug, true);
-                    let url = url.and_then(|u| check_url(origin, u, d));
-                    if let Some(term) = index.resolve(origin, slug, d) {
-                        if !seen.insert(term) {
-                            d.push(origin.diagnostic(
-                                "doublon",
-                                slug,
-                                slug.value.chars().count(),
-                                format!("{} est cité deux fois", quoted(&slug.value)),
-                            ));
-                            continue;
-                        }
-                        out.push(TermFact {
-                            term,
-                            detail: detail.cloned(),
-                            url,
-                            audience,
-                            sources,
-                        });
-                    }
-                }
-                out
-            };
-        let publics_facts = term_facts(
-            &public_index,
-            card.publics
-                .iter()
-                .map(|f| (&f.public, f.detail.as_ref(), None, Vec::new(), &f.sources))
-                .collect(),
-            &mut d,
-        );
-        let strategy_facts = term_facts(
-            &strategy_index,
-            card.strategies
-                .iter()
-                .map(|f| {
-                    (
-                        &f.strategie,
-                        f.detail.as_ref(),
-                        None,
-                        Vec::new(),
-                        &f.sources,
-                    )
-                })
-                .collect(),
-            &mut d,
-        );
-        let channel_facts = term_facts(
-            &channel_index,
-            card.canaux
-                .iter()
-                .map(|f| {
-                    let audience = f
-                        .audience
-                        .iter()
-                        .map(|a| {
-                            check_partial_date(origin, &a.date, &mut d);
-                            Audience {
-                                valeur: a.valeur,
-                                unite: a.unite.clone(),
-                                date: a.date.value.clone(),
-                            }
-                        })
-                        .collect();
-                    (
-                        &f.canal,
-                        f.detail.as_ref(),
-                        f.url.as_ref(),
-                        audience,
-                        &f.sources,
-                    )
-                })
-                .collect(),
-            &mut d,
-        );
-        for (index, source) in card.sources.iter().enumerate() {
-            if let Some(id) = &source.id
-                && !used_sources.contains(&index)
-            {
-                d.push(
-                    origin
-                        .diagnostic(
-                            "source-inutilisee",
-                            id,
-                            id.value.chars().count(),
-                            format!("la source {} n’est citée par aucun fait", quoted(&id.value)),
-                        )
-                        .hint("citez-la dans «\u{202f}sources\u{202f}» d’un fait, ou retirez-la"),
-                );
-                if let Some(last) = d.last_mut() {
-                    last.severity = crate::diagnostic::Severity::Warning;
-                }
-            }
-        }
         cities.push(City {
             slug: loaded_city.slug.clone(),
             nom: card.nom.clone(),
@@ -762,19 +605,90 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
             coordonnees: card.coordonnees,
             site_web,
             complete: card.fiche == CardStatus::Complete,
-            identity_sources,
-            brands,
-            publics: publics_facts,
-            strategies: strategy_facts,
-            channels: channel_facts,
-            labels,
-            events,
-            sources,
+            identity_sources: facts.identity_sources,
+            brands: facts.brands,
+            publics: facts.publics,
+            strategies: facts.strategies,
+            channels: facts.channels,
+            labels: facts.labels,
+            events: facts.events,
+            sources: facts.sources,
             file: loaded_city.file.display.clone(),
         });
     }
 
     let city_index = Index::new(RefKind::City, cities.iter().map(|c| c.slug.as_str()));
+
+    let mut actors = Vec::new();
+    let mut actor_slug_seen: HashMap<&str, &str> = HashMap::new();
+    for (slug, parsed) in &loaded.actors {
+        let origin = Origin { file: &parsed.file, line_offset: 0 };
+        let card = &parsed.value;
+        if let Some(first) = actor_slug_seen.insert(slug, &parsed.file.display) {
+            d.push(Diagnostic::error(
+                "slug-en-double",
+                parsed.file.display.clone(),
+                format!("l’acteur {} existe déjà dans {first}", quoted(slug)),
+            ));
+            continue;
+        }
+        let epcis_of = epci_index.resolve_all(origin, &card.intercommunalites, &mut d);
+        let named_cities = city_index.resolve_all(origin, &card.villes, &mut d);
+        let mut served: Vec<usize> = if card.tout_le_territoire {
+            (0..cities.len()).collect()
+        } else {
+            let mut served: Vec<usize> = (0..cities.len())
+                .filter(|&c| cities[c].epci.is_some_and(|e| epcis_of.contains(&e)))
+                .collect();
+            served.extend(named_cities.iter().copied());
+            served
+        };
+        served.sort_unstable();
+        served.dedup();
+        if served.is_empty() {
+            d.push(Diagnostic::error(
+                "champ-vide",
+                parsed.file.display.clone(),
+                "l’acteur ne sert aucune ville de l’atlas".to_string(),
+            ).expected("«\u{202f}tout_le_territoire: true\u{202f}», «\u{202f}intercommunalites\u{202f}» ou «\u{202f}villes\u{202f}»"));
+        }
+        let name = crate::model::unspanned(card.nom.clone());
+        let facts = resolve_facts(
+            origin,
+            FactInputs {
+                marques: &card.marques,
+                publics: &card.publics,
+                strategies: &card.strategies,
+                canaux: &card.canaux,
+                labels: &card.labels,
+                evenements: &card.evenements,
+                sources: &card.sources,
+                sources_identite: &[],
+                anchor: &name,
+            },
+            FactIndexes { strategies: &strategy_index, channels: &channel_index, publics: &public_index },
+            &mut d,
+        );
+        let site_web = card.site_web.as_ref().and_then(|u| check_url(origin, u, &mut d));
+        actors.push(Actor {
+            slug: slug.clone(),
+            nom: card.nom.clone(),
+            kind: card.type_acteur,
+            description: card.description.clone(),
+            site_web,
+            whole_territory: card.tout_le_territoire,
+            epcis: epcis_of,
+            cities: served,
+            brands: facts.brands,
+            publics: facts.publics,
+            strategies: facts.strategies,
+            channels: facts.channels,
+            labels: facts.labels,
+            events: facts.events,
+            sources: facts.sources,
+        });
+    }
+    actors.sort_by(|a, b| (a.kind, &a.slug).cmp(&(b.kind, &b.slug)));
     let mut cases = Vec::new();
     let mut case_slug_seen: HashMap<&str, &str> = HashMap::new();
     let mut loaded_cases: Vec<_> = loaded.cases.iter().collect();
@@ -886,6 +800,7 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         });
     }
     opportunities.sort_by(|a, b| a.slug.cmp(&b.slug));
+    crate::geo::resolve_map(loaded, &cities, config.as_mut(), &mut d);
 
     let has_error = d.iter().any(Diagnostic::is_error);
     let site = match config {
@@ -901,6 +816,7 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 cities,
                 cases,
                 opportunities,
+                actors,
                 strategies,
                 channels,
                 publics,
@@ -910,6 +826,252 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         _ => None,
     };
     (site, d)
+}
+
+/// The facts of a card as written: a city card or an actor card.
+struct FactInputs<'a> {
+    marques: &'a [BrandFact],
+    publics: &'a [PublicFact],
+    strategies: &'a [StrategyFact],
+    canaux: &'a [ChannelFact],
+    labels: &'a [LabelFact],
+    evenements: &'a [EventFact],
+    sources: &'a [Source],
+    sources_identite: &'a [SpannedStr],
+    /// Where to point when the card as a whole lacks something.
+    anchor: &'a SpannedStr,
+}
+
+/// The referential indexes facts refer to.
+struct FactIndexes<'i, 'a> {
+    strategies: &'i Index<'a>,
+    channels: &'i Index<'a>,
+    publics: &'i Index<'a>,
+}
+
+/// The marketing facts of a card, every taxonomy slug and source id resolved.
+struct Facts {
+    identity_sources: Vec<usize>,
+    brands: Vec<NamedFact>,
+    publics: Vec<TermFact>,
+    strategies: Vec<TermFact>,
+    channels: Vec<TermFact>,
+    labels: Vec<NamedFact>,
+    events: Vec<NamedFact>,
+    sources: Vec<SourceRef>,
+}
+
+fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut Vec<Diagnostic>) -> Facts {
+    let sources = resolve_sources(origin, inputs.sources, d);
+    let source_index = Index::new(
+        RefKind::Source,
+        inputs.sources
+            .iter()
+            .filter_map(|s| s.id.as_ref().map(|id| id.value.as_str())),
+    );
+    for source in inputs.sources {
+        if source.id.is_none() {
+            d.push(origin.diagnostic(
+                "champ-manquant",
+                &source.url,
+                source.url.value.chars().count(),
+                "cette source n’a pas d’«\u{202f}id\u{202f}»\u{a0}: les faits de la fiche ne peuvent pas la citer".to_string(),
+            ).expected("une ligne «\u{202f}id: nom-court\u{202f}» dans la source"));
+        }
+    }
+    let mut used_sources = HashSet::new();
+    let mut cite =
+        |values: &[SpannedStr],
+         d: &mut Vec<Diagnostic>,
+         what: &Spanned<String>,
+         required: bool|
+         -> Vec<usize> {
+            if values.is_empty() && required {
+                d.push(origin.diagnostic(
+                "source-manquante",
+                what,
+                what.value.chars().count(),
+                format!("le fait {} n’a pas de source", quoted(&what.value)),
+            ).expected("«\u{202f}sources: [id]\u{202f}» avec l’id d’une source de la fiche"));
+            }
+            let ids = source_index.resolve_all(origin, values, d);
+            used_sources.extend(ids.iter().copied());
+            ids
+        };
+    let identity_sources = cite(inputs.sources_identite, d, inputs.anchor, false);
+    let mut named = |facts: Vec<NamedFactInput>, d: &mut Vec<Diagnostic>| -> Vec<NamedFact> {
+        facts
+            .into_iter()
+            .map(|(nom, kind, depuis, detail, sources)| {
+                if let Some(depuis) = depuis {
+                    check_partial_date(origin, depuis, d);
+                }
+                let label = crate::model::unspanned(nom.clone());
+                let what = depuis.unwrap_or(&label);
+                NamedFact {
+                    nom: nom.clone(),
+                    kind: kind.cloned(),
+                    depuis: depuis.map(|v| v.value.clone()),
+                    detail: detail.cloned(),
+                    sources: cite(sources, d, what, true),
+                }
+            })
+            .collect()
+    };
+    let brands = named(
+        inputs.marques
+            .iter()
+            .map(|b| {
+                (
+                    &b.nom,
+                    b.type_marque.as_ref(),
+                    b.depuis.as_ref(),
+                    b.detail.as_ref(),
+                    &b.sources,
+                )
+            })
+            .collect(),
+        d,
+    );
+    let labels = named(
+        inputs.labels
+            .iter()
+            .map(|b| {
+                (
+                    &b.nom,
+                    None,
+                    b.depuis.as_ref(),
+                    b.detail.as_ref(),
+                    &b.sources,
+                )
+            })
+            .collect(),
+        d,
+    );
+    let events = named(
+        inputs.evenements
+            .iter()
+            .map(|b| {
+                (
+                    &b.nom,
+                    None,
+                    b.depuis.as_ref(),
+                    b.detail.as_ref(),
+                    &b.sources,
+                )
+            })
+            .collect(),
+        d,
+    );
+    let mut term_facts =
+        |index: &Index, facts: Vec<TermFactInput>, d: &mut Vec<Diagnostic>| -> Vec<TermFact> {
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for (slug, detail, url, audience, sources) in facts {
+                let sources = cite(sources, d, slug, true);
+                let url = url.and_then(|u| check_url(origin, u, d));
+                if let Some(term) = index.resolve(origin, slug, d) {
+                    if !seen.insert(term) {
+                        d.push(origin.diagnostic(
+                            "doublon",
+                            slug,
+                            slug.value.chars().count(),
+                            format!("{} est cité deux fois", quoted(&slug.value)),
+                        ));
+                        continue;
+                    }
+                    out.push(TermFact {
+                        term,
+                        detail: detail.cloned(),
+                        url,
+                        audience,
+                        sources,
+                    });
+                }
+            }
+            out
+        };
+    let publics_facts = term_facts(
+        refs.publics,
+        inputs.publics
+            .iter()
+            .map(|f| (&f.public, f.detail.as_ref(), None, Vec::new(), &f.sources))
+            .collect(),
+        d,
+    );
+    let strategy_facts = term_facts(
+        refs.strategies,
+        inputs.strategies
+            .iter()
+            .map(|f| {
+                (
+                    &f.strategie,
+                    f.detail.as_ref(),
+                    None,
+                    Vec::new(),
+                    &f.sources,
+                )
+            })
+            .collect(),
+        d,
+    );
+    let channel_facts = term_facts(
+        refs.channels,
+        inputs.canaux
+            .iter()
+            .map(|f| {
+                let audience = f
+                    .audience
+                    .iter()
+                    .map(|a| {
+                        check_partial_date(origin, &a.date, d);
+                        Audience {
+                            valeur: a.valeur,
+                            unite: a.unite.clone(),
+                            date: a.date.value.clone(),
+                        }
+                    })
+                    .collect();
+                (
+                    &f.canal,
+                    f.detail.as_ref(),
+                    f.url.as_ref(),
+                    audience,
+                    &f.sources,
+                )
+            })
+            .collect(),
+        d,
+    );
+    for (index, source) in inputs.sources.iter().enumerate() {
+        if let Some(id) = &source.id
+            && !used_sources.contains(&index)
+        {
+            d.push(
+                origin
+                    .diagnostic(
+                        "source-inutilisee",
+                        id,
+                        id.value.chars().count(),
+                        format!("la source {} n’est citée par aucun fait", quoted(&id.value)),
+                    )
+                    .hint("citez-la dans «\u{202f}sources\u{202f}» d’un fait, ou retirez-la"),
+            );
+            if let Some(last) = d.last_mut() {
+                last.severity = crate::diagnostic::Severity::Warning;
+            }
+        }
+    }
+    Facts {
+        identity_sources,
+        brands,
+        publics: publics_facts,
+        strategies: strategy_facts,
+        channels: channel_facts,
+        labels,
+        events,
+        sources,
+    }
 }
 
 fn resolve_config(
@@ -997,6 +1159,7 @@ fn resolve_config(
         editeur: config.editeur.clone(),
         introduction: config.introduction.clone(),
         synergies: config.synergies.clone(),
+        carte: crate::geo::MapData::default(),
     })
 }
 

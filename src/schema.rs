@@ -97,6 +97,9 @@ enum Rule {
 /// The French description of a type, shown when the whole object is hovered.
 fn type_doc(name: &str) -> Option<&'static str> {
     Some(match name {
+        "MapConfig" => {
+            "Options des cartes (/carte/, cartes des pages de villes et d'intercommunalités)."
+        }
         "SynergyConfig" => {
             "Poids et seuils du calcul des synergies ; un champ absent garde sa valeur par défaut."
         }
@@ -169,6 +172,14 @@ fn field_doc(owner: &str, field: &str) -> Option<(&'static str, Rule)> {
         ),
         ("SiteConfig", "introduction") => (
             "Texte de la page d'accueil, en Markdown ; ses liens internes sont vérifiés.",
+            None,
+        ),
+        ("SiteConfig", "carte") => (
+            "Options des cartes ; sans elles, la carte est schématique (cellules autour des centres des communes).",
+            None,
+        ),
+        ("MapConfig", "contours") => (
+            "Fichier GeoJSON des contours des communes, chemin relatif à la racine du site (ex. content/carte/communes.geojson) : une FeatureCollection de Polygon ou MultiPolygon en degrés WGS 84, dont la propriété « code » est le code INSEE de la commune.",
             None,
         ),
         ("SiteConfig", "synergies") => (

@@ -1,0 +1,100 @@
+//! Pages of the actors that serve cities without being one (the department's agency, the
+//! region, destination brands, tourist offices), and their mention on city pages.
+
+use serde_json::{Value, json};
+
+use super::{Ctx, Page};
+use crate::markdown::typography;
+use crate::model::Lever;
+use crate::resolve::Actor;
+
+impl Ctx<'_> {
+    pub(super) fn actor_link(&self, index: usize) -> Value {
+        let actor = &self.site.actors[index];
+        json!({
+            "nom": typography(&actor.nom),
+            "url": self.url(&format!("acteurs/{}/", actor.slug)),
+            "type": actor.kind.label(),
+        })
+    }
+
+    /// The actors that serve `city`.
+    pub(super) fn actors_of_city(&self, city: usize) -> Vec<Value> {
+        (0..self.site.actors.len())
+            .filter(|&a| self.site.actors[a].cities.binary_search(&city).is_ok())
+            .map(|a| self.actor_link(a))
+            .collect()
+    }
+
+    fn actor_summary(&self, index: usize) -> Value {
+        let actor = &self.site.actors[index];
+        let mut value = self.actor_link(index);
+        value["description"] = json!(typography(&actor.description));
+        value["nb_villes"] = json!(actor.cities.len());
+        value["tout_le_territoire"] = json!(actor.whole_territory);
+        value
+    }
+
+    pub(super) fn actor_pages(&self) -> Vec<Page> {
+        let site = self.site;
+        let mut pages = vec![Page {
+            url: "acteurs/".into(),
+            output: "acteurs/index.html".into(),
+            template: "acteurs.html",
+            context: json!({
+                "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", json!([])),
+                "acteurs": (0..site.actors.len()).map(|a| self.actor_summary(a)).collect::<Vec<_>>(),
+            }),
+        }];
+        for (index, actor) in site.actors.iter().enumerate() {
+            pages.push(self.actor_page(index, actor));
+        }
+        pages
+    }
+
+    fn actor_page(&self, index: usize, actor: &Actor) -> Page {
+        let url = format!("acteurs/{}/", actor.slug);
+        let mut levers = Vec::new();
+        for lever in Lever::ALL {
+            let facts: Vec<_> = actor
+                .strategies
+                .iter()
+                .filter(|f| self.site.strategies[f.term].levier == lever)
+                .cloned()
+                .collect();
+            if !facts.is_empty() {
+                levers.push(json!({
+                    "slug": lever.slug(),
+                    "nom": lever.label(),
+                    "strategies": self.term_facts(&facts, |s| self.strategy_link(s)),
+                }));
+            }
+        }
+        let cities = self.by_name(actor.cities.clone());
+        Page {
+            url: url.clone(),
+            output: format!("{url}index.html"),
+            template: "acteur.html",
+            context: json!({
+                "page": self.page(&url, &actor.nom, &actor.description, "acteurs", json!([self.crumb("Acteurs", "acteurs/")])),
+                "acteur": {
+                    "nom": typography(&actor.nom),
+                    "type": actor.kind.label(),
+                    "description": typography(&actor.description),
+                    "site_web": actor.site_web,
+                    "tout_le_territoire": actor.whole_territory,
+                    "intercommunalites": actor.epcis.iter().map(|&e| self.epci_link(e)).collect::<Vec<_>>(),
+                    "marques": self.named_facts(&actor.brands),
+                    "publics": self.term_facts(&actor.publics, |p| self.public_link(p)),
+                    "leviers": levers,
+                    "canaux": self.term_facts(&actor.channels, |c| self.channel_link(c)),
+                    "labels": self.named_facts(&actor.labels),
+                    "evenements": self.named_facts(&actor.events),
+                    "sources": self.sources(&actor.sources),
+                },
+                "villes": cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+                "index": index,
+            }),
+        }
+    }
+}

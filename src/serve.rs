@@ -1,0 +1,550 @@
+//! `vaucluse-atlas serve`: build the site, serve it from memory on localhost, watch the
+//! sources, rebuild what a save touches, and reload the browser.
+//!
+//! - One port for everything: the site, the live-reload script (`__atlas/livereload.js`, an
+//!   external same-origin script that the theme's Content-Security-Policy allows) and its
+//!   Server-Sent Events (`__atlas/events`, plain HTTP that goes through proxies).
+//! - A rebuild ([`crate::compile_cached`], see [`crate::incremental`]) gives the same bytes as
+//!   `build`. The new site replaces the old one in one step, and only then is the browser
+//!   told: a reload always gets the new page. Nothing is said when nothing changed.
+//! - A broken save keeps the last good site served; the browser shows the diagnostics (the
+//!   same as the terminal) over the page until the next good save.
+//! - Safe by default: 127.0.0.1, no path outside the site (see [`http::safe_path`]), no
+//!   directory listing, media types by extension.
+
+mod http;
+mod watch;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use tokio::sync::watch as channel;
+
+use crate::diagnostic::Diagnostic;
+use crate::incremental::Cache;
+use crate::{BuildOptions, Compiled};
+
+/// What `serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub build: BuildOptions,
+    /// Address to listen on: 127.0.0.1 unless told otherwise.
+    pub bind: IpAddr,
+    /// 0: any free port (printed).
+    pub port: u16,
+    /// Open the site in the browser once built.
+    pub open: bool,
+    /// Colours in the terminal's diagnostics.
+    pub color: bool,
+}
+
+/// Why `serve` could not run.
+#[derive(Debug)]
+pub enum ServeError {
+    /// Bad command line, port taken (exit code 2).
+    Usage(String),
+    /// The server or the watcher could not start (exit code 1).
+    Io(String),
+}
+
+/// The site being served: every file of the last good build, by path relative to the
+/// output folder.
+pub struct Site {
+    pub files: HashMap<String, Bytes>,
+    /// Identifies the content: changes when (and only when) a file changes.
+    pub build: Arc<str>,
+    /// The sub-path of `base_url` (`/` or `/atlas/`): the site is served there.
+    pub base_path: String,
+}
+
+/// What the browsers are told, as the latest state: each tab's event stream derives its next
+/// event from it and from what that tab last heard.
+#[derive(Clone)]
+struct Status {
+    build: Arc<str>,
+    /// The build just before `build`.
+    previous: Arc<str>,
+    /// Files that changed from `previous` to `build` (None: too many to list).
+    changed: Option<Arc<Vec<String>>>,
+    /// When only stylesheets changed: their paths (as in `<link href>`, without query).
+    stylesheets: Option<Arc<Vec<String>>>,
+    /// The diagnostics of the last build, when it failed.
+    diagnostics: Option<Arc<serde_json::Value>>,
+    /// Changes whenever `diagnostics` does.
+    diagnostics_seq: u64,
+}
+
+impl Status {
+    fn diagnostics_json(&self) -> Option<&serde_json::Value> {
+        self.diagnostics.as_deref()
+    }
+}
+
+/// State shared by the builder thread and the HTTP handlers.
+pub(crate) struct Shared {
+    site: RwLock<Arc<Site>>,
+    events: channel::Sender<Status>,
+    /// Inject the live-reload script into HTML pages.
+    live_reload: bool,
+}
+
+impl Shared {
+    fn site(&self) -> Arc<Site> {
+        Arc::clone(
+            &self
+                .site
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+/// Warnings printed at most by one build (`check` gives them all).
+const MAX_PRINTED_WARNINGS: usize = 20;
+
+/// More changed files than this are announced as "everything changed".
+const MAX_LISTED_CHANGES: usize = 500;
+
+/// Runs the server until interrupted (Ctrl-C).
+pub fn run(mut options: ServeOptions) -> Result<(), ServeError> {
+    let root = options.build.root.canonicalize().map_err(|error| {
+        ServeError::Usage(format!(
+            "dossier du site introuvable {}\u{a0}: {error}",
+            options.build.root.display()
+        ))
+    })?;
+    options.build.root = root.clone();
+
+    // The port first: a taken port is said at once, not after a long first build.
+    let listener = bind(options.bind, options.port)?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| ServeError::Io(error.to_string()))?;
+
+    let (events, _) = channel::channel(Status {
+        build: Arc::from(""),
+        previous: Arc::from(""),
+        changed: None,
+        stylesheets: None,
+        diagnostics: None,
+        diagnostics_seq: 0,
+    });
+    let shared = Arc::new(Shared {
+        site: RwLock::new(Arc::new(Site {
+            files: HashMap::new(),
+            build: Arc::from(""),
+            base_path: "/".to_string(),
+        })),
+        events,
+        live_reload: true,
+    });
+
+    let mut builder = Builder::new(options.build.clone(), Arc::clone(&shared), options.color);
+    builder.rebuild(&[]);
+
+    // Watch before serving: a save made while the browser opens is not missed.
+    let (batches, incoming) = mpsc::channel::<Vec<PathBuf>>();
+    let mut watcher = watch::Watcher::start(&root, batches).map_err(ServeError::Io)?;
+    std::thread::Builder::new()
+        .name("reconstruction".into())
+        .spawn(move || {
+            while let Ok(mut paths) = incoming.recv() {
+                // Everything that came in meanwhile makes one rebuild.
+                while let Ok(more) = incoming.try_recv() {
+                    paths.extend(more);
+                }
+                paths.sort();
+                paths.dedup();
+                watcher.refresh(&paths);
+                builder.rebuild(&paths);
+            }
+        })
+        .map_err(|error| ServeError::Io(error.to_string()))?;
+
+    let host = if address.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::from([127, 0, 0, 1]), address.port())
+    } else {
+        address
+    };
+    let url = format!("http://{host}{}", shared.site().base_path);
+    println!("Atlas servi sur {url}");
+    let _ = std::io::stdout().flush();
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "attention\u{a0}: le serveur écoute sur {}, il est joignable depuis le réseau.",
+            options.bind
+        );
+    }
+    eprintln!(
+        "Surveillance de atlas.yaml, content/, themes/, templates/ et static/. Ctrl-C pour arrêter."
+    );
+    if options.open {
+        open_browser(&url);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| ServeError::Io(error.to_string()))?;
+    runtime.block_on(async move {
+        listener
+            .set_nonblocking(true)
+            .map_err(|error| ServeError::Io(error.to_string()))?;
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|error| ServeError::Io(error.to_string()))?;
+        let router = axum::Router::new()
+            .fallback(http::handle)
+            .with_state(Arc::clone(&shared));
+        tokio::select! {
+            result = axum::serve(listener, router) => {
+                result.map_err(|error| ServeError::Io(error.to_string()))
+            }
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("Serveur arrêté.");
+                Ok(())
+            }
+        }
+    })
+}
+
+fn bind(ip: IpAddr, port: u16) -> Result<std::net::TcpListener, ServeError> {
+    std::net::TcpListener::bind(SocketAddr::new(ip, port)).map_err(|error| {
+        ServeError::Usage(match error.kind() {
+            std::io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé\u{a0}: choisissez-en un autre avec --port, ou --port 0 pour un port libre"
+            ),
+            std::io::ErrorKind::PermissionDenied => format!(
+                "le port {port} est réservé\u{a0}: choisissez-en un au-dessus de 1024 avec --port, ou --port 0 pour un port libre"
+            ),
+            std::io::ErrorKind::AddrNotAvailable => {
+                format!("l’adresse {ip} n’est pas une adresse de cette machine (--bind)")
+            }
+            _ => format!("écoute sur {ip}:{port} impossible\u{a0}: {error}"),
+        })
+    })
+}
+
+/// Opens `url` in the default browser, except in CI.
+fn open_browser(url: &str) {
+    if std::env::var_os("CI").is_some() {
+        return;
+    }
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let spawned = std::process::Command::new(program)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("navigateur introuvable\u{a0}: ouvrez {url}");
+    }
+}
+
+/// Rebuilds the site and publishes it: owned by one thread, one build at a time.
+struct Builder {
+    options: BuildOptions,
+    cache: Cache,
+    shared: Arc<Shared>,
+    color: bool,
+    /// Distinguishes this server's builds from those of an earlier run.
+    run: String,
+    builds: u64,
+    warnings: BTreeSet<String>,
+    diagnostics_seq: u64,
+    /// The last build failed: the browsers show its diagnostics.
+    failing: bool,
+}
+
+/// What a rebuild did, for tests and the closing summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RebuildReport {
+    pub ok: bool,
+    pub elapsed: Duration,
+    pub rendered: usize,
+    pub pages: usize,
+    pub changed_files: usize,
+}
+
+impl Builder {
+    fn new(options: BuildOptions, shared: Arc<Shared>, color: bool) -> Builder {
+        let run = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| format!("{:x}", d.as_millis()))
+            .unwrap_or_default();
+        Builder {
+            options,
+            cache: Cache::new(),
+            shared,
+            color,
+            run,
+            builds: 0,
+            warnings: BTreeSet::new(),
+            diagnostics_seq: 0,
+            failing: false,
+        }
+    }
+
+    /// Rebuilds after `changed` (empty: the first build), publishes the new site, then tells
+    /// the browsers.
+    fn rebuild(&mut self, changed: &[PathBuf]) -> RebuildReport {
+        let first = self.builds == 0 && changed.is_empty();
+        let started = Instant::now();
+        self.cache.invalidate(&self.options.root, changed);
+        self.cache.begin();
+        let result = crate::compile_cached(&self.options, Some(&self.cache));
+        let stats = self.cache.finish(result.is_ok());
+        match result {
+            Ok(compiled) => {
+                let pages = compiled.pages;
+                let (changed_files, status) = self.publish(compiled, changed);
+                let elapsed = started.elapsed();
+                let word = if stats.rendered > 1 { "pages" } else { "page" };
+                if first {
+                    eprintln!(
+                        "Site construit en {} ms ({pages} pages)",
+                        elapsed.as_millis()
+                    );
+                } else {
+                    eprintln!(
+                        "Reconstruit en {} ms ({} {word})",
+                        elapsed.as_millis(),
+                        stats.rendered
+                    );
+                }
+                self.shared.events.send_replace(status);
+                RebuildReport {
+                    ok: true,
+                    elapsed,
+                    rendered: stats.rendered,
+                    pages,
+                    changed_files,
+                }
+            }
+            Err(diagnostics) => {
+                self.print(&diagnostics, true);
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let served = !self.shared.site().build.is_empty();
+                eprintln!(
+                    "Échec de la reconstruction ({errors} erreur{})\u{a0}: {}",
+                    if errors > 1 { "s" } else { "" },
+                    if served {
+                        "le dernier site valide reste servi, l’erreur est affichée dans le navigateur."
+                    } else {
+                        "le site sera servi dès que l’erreur sera corrigée."
+                    }
+                );
+                self.diagnostics_seq += 1;
+                self.failing = true;
+                let list: Vec<serde_json::Value> = diagnostics
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "severity": d.severity,
+                            "location": d.location(),
+                            "message": d.message,
+                            "html": d.render_html(),
+                            "text": d.render_human(false),
+                        })
+                    })
+                    .collect();
+                let seq = self.diagnostics_seq;
+                self.shared.events.send_modify(|status| {
+                    status.previous = Arc::clone(&status.build);
+                    status.changed = Some(Arc::new(Vec::new()));
+                    status.stylesheets = None;
+                    status.diagnostics = Some(Arc::new(serde_json::Value::Array(list)));
+                    status.diagnostics_seq = seq;
+                });
+                RebuildReport {
+                    ok: false,
+                    elapsed: started.elapsed(),
+                    rendered: stats.rendered,
+                    ..RebuildReport::default()
+                }
+            }
+        }
+    }
+
+    /// Prints diagnostics: all of them on failure; on success only warnings not printed by
+    /// the previous build (the same warnings at every save would drown the news), at most
+    /// [`MAX_PRINTED_WARNINGS`] at once.
+    fn print(&mut self, diagnostics: &[Diagnostic], failed: bool) {
+        let mut seen = BTreeSet::new();
+        let mut skipped = 0;
+        let mut printed = 0;
+        for d in diagnostics {
+            let key = format!("{}\u{0}{}", d.location(), d.message);
+            let new = !self.warnings.contains(&key);
+            if !d.is_error() {
+                seen.insert(key);
+            }
+            if failed || d.is_error() || new {
+                if d.is_error() || printed < MAX_PRINTED_WARNINGS {
+                    eprintln!("{}", d.render_human(self.color));
+                    printed += usize::from(!d.is_error());
+                } else {
+                    skipped += 1;
+                }
+            }
+        }
+        if skipped > 0 {
+            eprintln!(
+                "… et {skipped} autres avertissements\u{a0}: «\u{202f}vaucluse-atlas check\u{202f}» les donne tous."
+            );
+        }
+        self.warnings = seen;
+    }
+
+    /// Swaps the new site in and returns the status to announce.
+    fn publish(&mut self, compiled: Compiled, sources: &[PathBuf]) -> (usize, Status) {
+        self.print(&compiled.warnings, false);
+        if self.failing {
+            // The overlay goes away.
+            self.failing = false;
+            self.diagnostics_seq += 1;
+        }
+        let old = self.shared.site();
+        let mut files = HashMap::with_capacity(compiled.files.len());
+        let mut changed = Vec::new();
+        for file in compiled.files {
+            let bytes = match old.files.get(&file.path) {
+                Some(old) if **old == *file.bytes => old.clone(),
+                _ => {
+                    changed.push(file.path.clone());
+                    match self.cache.shared_bytes(&file.path, &file.bytes) {
+                        Some(shared) => Bytes::from_owner(shared),
+                        None => Bytes::from(file.bytes),
+                    }
+                }
+            };
+            files.insert(file.path, bytes);
+        }
+        for path in old.files.keys() {
+            if !files.contains_key(path) {
+                changed.push(path.clone());
+            }
+        }
+        changed.sort();
+        let base_path = self.base_path().unwrap_or_else(|| old.base_path.clone());
+        let build: Arc<str> = if changed.is_empty() && base_path == old.base_path {
+            Arc::clone(&old.build)
+        } else {
+            self.builds += 1;
+            Arc::from(format!("{}-{}", self.run, self.builds))
+        };
+        // Only stylesheets changed in the sources, so pages differ only by the stylesheet's
+        // version in its URL: the browser swaps the stylesheet instead of reloading.
+        let css_only = !sources.is_empty()
+            && sources
+                .iter()
+                .all(|p| is_static_stylesheet(&self.options.root, p))
+            && changed
+                .iter()
+                .all(|f| f.ends_with(".css") || f.ends_with(".html"));
+        let stylesheets = css_only.then(|| {
+            Arc::new(
+                changed
+                    .iter()
+                    .filter(|f| f.ends_with(".css"))
+                    .map(|f| format!("{base_path}{f}"))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let count = changed.len();
+        let site = Arc::new(Site {
+            files,
+            build: Arc::clone(&build),
+            base_path,
+        });
+        // The new site is served from here on; the browsers are told after this.
+        *self
+            .shared
+            .site
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = site;
+        let status = Status {
+            build,
+            previous: Arc::clone(&old.build),
+            changed: (count <= MAX_LISTED_CHANGES).then(|| Arc::new(changed)),
+            stylesheets,
+            diagnostics: None,
+            diagnostics_seq: self.diagnostics_seq,
+        };
+        (count, status)
+    }
+
+    /// The path part of the site's address, from `--base-url` or `atlas.yaml`.
+    fn base_path(&self) -> Option<String> {
+        let base_url = match &self.options.resolve.base_url {
+            Some(url) => url.clone(),
+            None => {
+                let root = &self.options.root;
+                let file =
+                    crate::load::read_source(root, &root.join(crate::load::CONFIG_FILE)).ok()?;
+                crate::load::parse_yaml::<crate::model::SiteConfig>(&file, &file.text, 0)
+                    .ok()?
+                    .base_url
+                    .value
+            }
+        };
+        let mut path = url::Url::parse(&base_url).ok()?.path().to_string();
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        Some(path)
+    }
+}
+
+/// A stylesheet among the static files (`static/` or `themes/<name>/static/`).
+fn is_static_stylesheet(root: &Path, path: &Path) -> bool {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .collect();
+    let in_static = matches!(parts.first().map(String::as_str), Some("static"))
+        || (parts.len() > 3 && parts[0] == "themes" && parts[2] == "static");
+    in_static
+        && relative
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("css"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stylesheets_are_told_apart_from_templates() {
+        let root = Path::new("/site");
+        assert!(is_static_stylesheet(
+            root,
+            Path::new("/site/themes/default/static/style.css")
+        ));
+        assert!(is_static_stylesheet(
+            root,
+            Path::new("/site/static/a/b.css")
+        ));
+        assert!(!is_static_stylesheet(
+            root,
+            Path::new("/site/themes/default/templates/a.css")
+        ));
+        assert!(!is_static_stylesheet(
+            root,
+            Path::new("/site/static/app.js")
+        ));
+    }
+}
