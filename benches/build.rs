@@ -89,7 +89,7 @@ fn synthetic_site(cases: usize) -> tempfile::TempDir {
     dir
 }
 
-#[divan::bench(args = [100, 1_000, 10_000], sample_count = 5, sample_size = 1)]
+#[divan::bench(args = [100, 1_000, 10_000], sample_count = 3, sample_size = 1)]
 fn compile_synthetic(bencher: divan::Bencher, cases: usize) {
     let site = synthetic_site(cases);
     let options = BuildOptions::new(site.path());
@@ -99,7 +99,7 @@ fn compile_synthetic(bencher: divan::Bencher, cases: usize) {
     });
 }
 
-#[divan::bench(args = [100, 1_000, 10_000], sample_count = 5, sample_size = 1)]
+#[divan::bench(args = [1_000, 10_000, 20_000], sample_count = 5, sample_size = 1)]
 fn analyse_synthetic(bencher: divan::Bencher, cases: usize) {
     let site = synthetic_site(cases);
     let (loaded, _) = vaucluse_atlas::load::load_site(site.path());

@@ -17,7 +17,7 @@ use crate::resolve::Site;
 
 /// How many entries of one posting list are read when looking for related case studies:
 /// bounds the work per case study whatever the size of the atlas. Lists are newest first.
-pub const POSTING_LIMIT: usize = 256;
+pub const POSTING_LIMIT: usize = 100;
 
 /// Inverted indexes: for each taxonomy term, city or intercommunality, the cities and case
 /// studies attached to it, as indexes into `Site::cities` and `Site::cases`, ascending.
@@ -546,52 +546,58 @@ fn opportunities(site: &Site, ix: &Indexes) -> Vec<Opportunity> {
     // (a) Transfer: for each practice documented by a case study in city A, every city B that
     // shares one of A's publics (among those the strategy addresses, when the referential says)
     // and does not use the strategy. One opportunity per (B, strategy).
-    let mut transfers: BTreeMap<(usize, usize), Opportunity> = BTreeMap::new();
+    //
+    // Practices are first grouped by (city, strategy), keeping the three newest case studies of
+    // each: the targets of a practice are then computed once, however many case studies
+    // document it, so the cost stays linear in the number of case studies.
+    let mut practices: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (case_index, case) in site.cases.iter().enumerate() {
-        for &source_city in &case.cities {
-            let publics = &ix.publics_of_city[source_city];
+        for &city in &case.cities {
             for &strategy in &case.strategies {
-                let addressed = &site.strategies[strategy].publics;
-                let mut targets: Vec<(usize, usize)> = Vec::new();
-                // Only the publics the practice is for: a city that shares A's residents is no
-                // candidate for a tourism brand.
-                for &public in publics
-                    .iter()
-                    .filter(|p| addressed.is_empty() || addressed.contains(p))
+                let newest = practices.entry((city, strategy)).or_default();
+                if newest.len() < 3 && !newest.contains(&case_index) {
+                    newest.push(case_index);
+                }
+            }
+        }
+    }
+    let mut transfers: BTreeMap<(usize, usize), Opportunity> = BTreeMap::new();
+    for (&(source_city, strategy), cases) in &practices {
+        let addressed = &site.strategies[strategy].publics;
+        // Only the publics the practice is for: a city that shares A's residents is no
+        // candidate for a tourism brand.
+        for &public in ix.publics_of_city[source_city]
+            .iter()
+            .filter(|p| addressed.is_empty() || addressed.contains(p))
+        {
+            for &target in &ix.cities_by_public[public] {
+                if target == source_city
+                    || ix.strategies_of_city[target]
+                        .binary_search(&strategy)
+                        .is_ok()
                 {
-                    for &target in &ix.cities_by_public[public] {
-                        if target != source_city
-                            && ix.strategies_of_city[target]
-                                .binary_search(&strategy)
-                                .is_err()
-                        {
-                            targets.push((target, public));
-                        }
+                    continue;
+                }
+                let opportunity =
+                    transfers
+                        .entry((target, strategy))
+                        .or_insert_with(|| Opportunity {
+                            kind: OpportunityKind::Transfer,
+                            cities: vec![target],
+                            strategy: Some(strategy),
+                            public: None,
+                            inspirations: Vec::new(),
+                            shared_publics: Vec::new(),
+                            epci: None,
+                            distance_km: None,
+                        });
+                for &case in cases {
+                    if !opportunity.inspirations.contains(&(case, source_city)) {
+                        opportunity.inspirations.push((case, source_city));
                     }
                 }
-                for (target, public) in targets {
-                    let opportunity =
-                        transfers
-                            .entry((target, strategy))
-                            .or_insert_with(|| Opportunity {
-                                kind: OpportunityKind::Transfer,
-                                cities: vec![target],
-                                strategy: Some(strategy),
-                                public: None,
-                                inspirations: Vec::new(),
-                                shared_publics: Vec::new(),
-                                epci: None,
-                                distance_km: None,
-                            });
-                    if !opportunity
-                        .inspirations
-                        .contains(&(case_index, source_city))
-                    {
-                        opportunity.inspirations.push((case_index, source_city));
-                    }
-                    if !opportunity.shared_publics.contains(&public) {
-                        opportunity.shared_publics.push(public);
-                    }
+                if !opportunity.shared_publics.contains(&public) {
+                    opportunity.shared_publics.push(public);
                 }
             }
         }
@@ -606,10 +612,14 @@ fn opportunities(site: &Site, ix: &Indexes) -> Vec<Opportunity> {
     // (b) Pooling: a strategy used by several cities of one intercommunality that no single case
     // study shows them doing together; and by neighbours of different intercommunalities.
     for (strategy, cities) in ix.cities_by_strategy.iter().enumerate() {
+        // Whether one case study shows the whole group using this strategy together: only the
+        // case studies of the group's first city need looking at (few, whatever the atlas size).
         let together = |group: &[usize]| {
-            ix.cases_by_strategy[strategy]
-                .iter()
-                .any(|&c| group.iter().all(|city| site.cases[c].cities.contains(city)))
+            ix.cases_by_city[group[0]].iter().any(|&c| {
+                let case = &site.cases[c];
+                case.strategies.contains(&strategy)
+                    && group.iter().all(|city| case.cities.contains(city))
+            })
         };
         let mut by_epci: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for &city in cities {

@@ -689,7 +689,7 @@ mod tests {
         assert_eq!(cache.finish(true).parsed, 0);
         // Same length, maybe the same modification time: the watcher's report is enough.
         std::fs::write(&path, "2").unwrap();
-        cache.invalidate(dir.path(), &[path.clone()]);
+        cache.invalidate(dir.path(), std::slice::from_ref(&path));
         cache.begin();
         assert_eq!(read(&cache), "2");
         assert_eq!(cache.finish(true).parsed, 1);

@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
 use crate::model::{
-    ActorCard, CaseFrontMatter, CityCard, EpciEntry, OpportunityFrontMatter, SiteConfig, StrategyEntry,
-    TermEntry,
+    ActorCard, CaseFrontMatter, CityCard, EpciEntry, OpportunityFrontMatter, SiteConfig,
+    StrategyEntry, TermEntry,
 };
 
 /// Source files larger than this are refused: no real card or case study comes near, and a
@@ -151,7 +151,12 @@ pub fn load_site_cached(
     // Editorial opportunities are optional: no folder, no opportunity.
     // Actors are optional too.
     if root.join(ACTORS_DIR).exists() {
-        let paths = collect_files(root, &root.join(ACTORS_DIR), &["yaml", "yml"], &mut diagnostics);
+        let paths = collect_files(
+            root,
+            &root.join(ACTORS_DIR),
+            &["yaml", "yml"],
+            &mut diagnostics,
+        );
         for path in paths {
             let result = read_source(root, &path).and_then(|file| {
                 let slug = file_slug(&file, &path)?;

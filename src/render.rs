@@ -401,7 +401,6 @@ pub fn render_site_cached(
         ],
     });
 
-    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
     let indexed = search::mark_indexable(&mut pages);
     let minify_config = minify_html::Cfg {
         minify_css: true,
@@ -416,7 +415,10 @@ pub fn render_site_cached(
         .map(|page| {
             // `serve` (incremental): same template, same context, same bytes as last time.
             let cached = cache.zip(site_key).map(|(c, site_key)| {
-                (c.pages(), c.pages().key(page.template, &page.context, site_key))
+                (
+                    c.pages(),
+                    c.pages().key(page.template, &page.context, site_key),
+                )
             });
             if let Some(bytes) = cached.and_then(|(pages, key)| pages.get(&page.output, key)) {
                 return Ok(OutputFile {
@@ -463,7 +465,6 @@ pub fn render_site_cached(
             })
         })
         .collect();
-    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
     let mut files = Vec::with_capacity(rendered.len() + theme.statics.len());
     for result in rendered {
         match result {
@@ -485,7 +486,6 @@ pub fn render_site_cached(
         search::search_bundle(&files, &indexed, &site.config.langue).map_err(|e| vec![e])?;
     files.extend(bundle);
     files.extend(data_files);
-    eprintln!("TEMPSERVE {:?}", std::time::SystemTime::now()); // TEMPSERVE
     files.extend(ctx.feed_files(&pages));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -845,10 +845,32 @@ impl Ctx<'_> {
 
     fn city_page(&self, index: usize, city: &City, opportunity_html: &[String]) -> Page {
         let url = format!("villes/{}/", city.slug);
+        // The card's strategies, then those only a case study about the city documents, so
+        // that the city page agrees with the strategy pages (which count both).
+        let mut all_strategies: Vec<TermFact> = city.strategies.clone();
+        for &strategy in &self.ix.strategies_of_city[index] {
+            if city.strategies.iter().any(|f| f.term == strategy) {
+                continue;
+            }
+            if let Some(&case) = self.ix.cases_by_city[index]
+                .iter()
+                .find(|&&c| self.site.cases[c].strategies.contains(&strategy))
+            {
+                all_strategies.push(TermFact {
+                    term: strategy,
+                    detail: Some(format!(
+                        "D’après l’étude de cas «\u{202f}{}\u{202f}».",
+                        self.site.cases[case].titre
+                    )),
+                    url: None,
+                    audience: Vec::new(),
+                    sources: Vec::new(),
+                });
+            }
+        }
         let mut strategies_by_lever: Vec<Value> = Vec::new();
         for lever in Lever::ALL {
-            let facts: Vec<TermFact> = city
-                .strategies
+            let facts: Vec<TermFact> = all_strategies
                 .iter()
                 .filter(|f| self.site.strategies[f.term].levier == lever)
                 .cloned()
@@ -893,7 +915,7 @@ impl Ctx<'_> {
                     "marques": self.named_facts(&city.brands),
                     "publics": self.term_facts(&city.publics, |p| self.public_link(p)),
                     "leviers": strategies_by_lever,
-                    "nb_strategies": city.strategies.len(),
+                    "nb_strategies": self.ix.strategies_of_city[index].len(),
                     "canaux": self.term_facts(&city.channels, |c| self.channel_link(c)),
                     "labels": self.named_facts(&city.labels),
                     "evenements": self.named_facts(&city.events),

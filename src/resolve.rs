@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, closest, quoted};
 use crate::load::{LoadedSite, SourceFile, is_slug};
 use crate::model::{
-    ActorKind, BrandFact, CardStatus, CaseStatus, ChannelFact, ChannelFamily, Coordinates, EventFact,
-    LabelFact, Lever, PublicFact, StrategyFact, Source, Spanned, SpannedStr,
+    ActorKind, BrandFact, CardStatus, CaseStatus, ChannelFact, ChannelFamily, Coordinates,
+    EventFact, LabelFact, Lever, PublicFact, Source, Spanned, SpannedStr, StrategyFact,
     SynergyConfig, TermEntry,
 };
 
@@ -524,7 +524,11 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 sources_identite: &card.sources_identite,
                 anchor: &card.insee,
             },
-            FactIndexes { strategies: &strategy_index, channels: &channel_index, publics: &public_index },
+            FactIndexes {
+                strategies: &strategy_index,
+                channels: &channel_index,
+                publics: &public_index,
+            },
             &mut d,
         );
         if card.population.is_some() && card.population_annee.is_none() {
@@ -622,7 +626,10 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
     let mut actors = Vec::new();
     let mut actor_slug_seen: HashMap<&str, &str> = HashMap::new();
     for (slug, parsed) in &loaded.actors {
-        let origin = Origin { file: &parsed.file, line_offset: 0 };
+        let origin = Origin {
+            file: &parsed.file,
+            line_offset: 0,
+        };
         let card = &parsed.value;
         if let Some(first) = actor_slug_seen.insert(slug, &parsed.file.display) {
             d.push(Diagnostic::error(
@@ -666,10 +673,17 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
                 sources_identite: &[],
                 anchor: &name,
             },
-            FactIndexes { strategies: &strategy_index, channels: &channel_index, publics: &public_index },
+            FactIndexes {
+                strategies: &strategy_index,
+                channels: &channel_index,
+                publics: &public_index,
+            },
             &mut d,
         );
-        let site_web = card.site_web.as_ref().and_then(|u| check_url(origin, u, &mut d));
+        let site_web = card
+            .site_web
+            .as_ref()
+            .and_then(|u| check_url(origin, u, &mut d));
         actors.push(Actor {
             slug: slug.clone(),
             nom: card.nom.clone(),
@@ -861,11 +875,17 @@ struct Facts {
     sources: Vec<SourceRef>,
 }
 
-fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut Vec<Diagnostic>) -> Facts {
+fn resolve_facts(
+    origin: Origin,
+    inputs: FactInputs,
+    refs: FactIndexes,
+    d: &mut Vec<Diagnostic>,
+) -> Facts {
     let sources = resolve_sources(origin, inputs.sources, d);
     let source_index = Index::new(
         RefKind::Source,
-        inputs.sources
+        inputs
+            .sources
             .iter()
             .filter_map(|s| s.id.as_ref().map(|id| id.value.as_str())),
     );
@@ -880,24 +900,27 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
         }
     }
     let mut used_sources = HashSet::new();
-    let mut cite =
-        |values: &[SpannedStr],
-         d: &mut Vec<Diagnostic>,
-         what: &Spanned<String>,
-         required: bool|
-         -> Vec<usize> {
-            if values.is_empty() && required {
-                d.push(origin.diagnostic(
-                "source-manquante",
-                what,
-                what.value.chars().count(),
-                format!("le fait {} n’a pas de source", quoted(&what.value)),
-            ).expected("«\u{202f}sources: [id]\u{202f}» avec l’id d’une source de la fiche"));
-            }
-            let ids = source_index.resolve_all(origin, values, d);
-            used_sources.extend(ids.iter().copied());
-            ids
-        };
+    let mut cite = |values: &[SpannedStr],
+                    d: &mut Vec<Diagnostic>,
+                    what: &Spanned<String>,
+                    required: bool|
+     -> Vec<usize> {
+        if values.is_empty() && required {
+            d.push(
+                origin
+                    .diagnostic(
+                        "source-manquante",
+                        what,
+                        what.value.chars().count(),
+                        format!("le fait {} n’a pas de source", quoted(&what.value)),
+                    )
+                    .expected("«\u{202f}sources: [id]\u{202f}» avec l’id d’une source de la fiche"),
+            );
+        }
+        let ids = source_index.resolve_all(origin, values, d);
+        used_sources.extend(ids.iter().copied());
+        ids
+    };
     let identity_sources = cite(inputs.sources_identite, d, inputs.anchor, false);
     let mut named = |facts: Vec<NamedFactInput>, d: &mut Vec<Diagnostic>| -> Vec<NamedFact> {
         facts
@@ -919,7 +942,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
             .collect()
     };
     let brands = named(
-        inputs.marques
+        inputs
+            .marques
             .iter()
             .map(|b| {
                 (
@@ -934,7 +958,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
         d,
     );
     let labels = named(
-        inputs.labels
+        inputs
+            .labels
             .iter()
             .map(|b| {
                 (
@@ -949,7 +974,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
         d,
     );
     let events = named(
-        inputs.evenements
+        inputs
+            .evenements
             .iter()
             .map(|b| {
                 (
@@ -993,7 +1019,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
         };
     let publics_facts = term_facts(
         refs.publics,
-        inputs.publics
+        inputs
+            .publics
             .iter()
             .map(|f| (&f.public, f.detail.as_ref(), None, Vec::new(), &f.sources))
             .collect(),
@@ -1001,7 +1028,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
     );
     let strategy_facts = term_facts(
         refs.strategies,
-        inputs.strategies
+        inputs
+            .strategies
             .iter()
             .map(|f| {
                 (
@@ -1017,7 +1045,8 @@ fn resolve_facts(origin: Origin, inputs: FactInputs, refs: FactIndexes, d: &mut 
     );
     let channel_facts = term_facts(
         refs.channels,
-        inputs.canaux
+        inputs
+            .canaux
             .iter()
             .map(|f| {
                 let audience = f

@@ -309,8 +309,21 @@ impl Builder {
         match result {
             Ok(compiled) => {
                 let pages = compiled.pages;
+                let compiled_in = started.elapsed();
+                let timings = compiled.timings;
                 let (changed_files, status) = self.publish(compiled, changed);
                 let elapsed = started.elapsed();
+                if std::env::var_os("VAUCLUSE_ATLAS_TIMINGS").is_some() {
+                    eprintln!(
+                        "  lecture {} ms, résolution {} ms, analyse {} ms, rendu {} ms, publication {} ms, {} fichiers lus, {changed_files} fichiers modifiés",
+                        timings.load.as_millis(),
+                        timings.resolve.as_millis(),
+                        timings.analyse.as_millis(),
+                        timings.render.as_millis(),
+                        (elapsed - compiled_in).as_millis(),
+                        stats.parsed
+                    );
+                }
                 let word = if stats.rendered > 1 { "pages" } else { "page" };
                 if first {
                     eprintln!(

@@ -26,9 +26,39 @@ impl Random {
 
 /// Characters that matter to YAML, Markdown and our front matter.
 const INTERESTING: &[&[u8]] = &[
-    b":", b"-", b"---\n", b"\t", b"  ", b"\n", b"[", b"]", b"{", b"}", b"\"", b"'", b"#", b"&a", b"*a", b"!!binary ",
-    b"|", b">", b"%", b"@", b"`", b"\r\n", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"~", b"null", b"1e999", b"-1", b"](/villes/",
-    b"[^1]", b"<script>", b"\0",
+    b":",
+    b"-",
+    b"---\n",
+    b"\t",
+    b"  ",
+    b"\n",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"\"",
+    b"'",
+    b"#",
+    b"&a",
+    b"*a",
+    b"!!binary ",
+    b"|",
+    b">",
+    b"%",
+    b"@",
+    b"`",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b"~",
+    b"null",
+    b"1e999",
+    b"-1",
+    b"](/villes/",
+    b"[^1]",
+    b"<script>",
+    b"\0",
 ];
 
 fn mutate(bytes: &[u8], random: &mut Random) -> Vec<u8> {
@@ -70,7 +100,10 @@ fn mutated_content_never_makes_check_panic() {
         "atlas.yaml",
         "content/opportunites/noel-en-reseau.md",
     ];
-    let originals: Vec<Vec<u8>> = targets.iter().map(|t| std::fs::read(site.path().join(t)).unwrap()).collect();
+    let originals: Vec<Vec<u8>> = targets
+        .iter()
+        .map(|t| std::fs::read(site.path().join(t)).unwrap())
+        .collect();
     let mut random = Random(0x5EED_2026);
     let options = vaucluse_atlas::BuildOptions::new(site.path());
     for round in 0..150 {
@@ -87,5 +120,9 @@ fn mutated_content_never_makes_check_panic() {
         std::fs::write(site.path().join(targets[which]), &originals[which]).unwrap();
     }
     // After restoring every file, the site is clean again.
-    assert!(vaucluse_atlas::check(&options).iter().all(|d| !d.is_error()));
+    assert!(
+        vaucluse_atlas::check(&options)
+            .iter()
+            .all(|d| !d.is_error())
+    );
 }

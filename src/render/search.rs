@@ -167,12 +167,15 @@ fn index_pages(
     index_pages_after(&mut previous, pages, language).map(|(files, _)| files)
 }
 
+/// The files of a Pagefind bundle: output path and bytes.
+type BundleFiles = Vec<(String, Vec<u8>)>;
+
 /// [`index_pages`] given the previous index; also returns how many pages were parsed.
 fn index_pages_after(
     previous: &mut Option<PreviousIndex>,
     pages: &[(String, &[u8])],
     language: &str,
-) -> Result<(Vec<(String, Vec<u8>)>, usize), String> {
+) -> Result<(BundleFiles, usize), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| e.to_string())?;

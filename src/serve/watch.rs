@@ -77,7 +77,7 @@ impl Watcher {
         for name in FOLDERS {
             let folder = self.root.join(name);
             let known = self.watched.contains(&folder);
-            let touched = batch.iter().any(|p| *p == folder);
+            let touched = batch.contains(&folder);
             if known && touched {
                 let _ = self.debouncer.unwatch(&folder);
                 self.watched.retain(|w| *w != folder);
