@@ -18,10 +18,7 @@ import { serveStatic } from "./lib/server.js";
  */
 const ALLOWED_SCROLL = [
   /^Matrice des villes et des stratégies/,
-  /^Villes dont la fiche est complète$/, // /villes/: 5 columns
   /^Maturité comparée des villes$/, // /villes/: 8 columns (a city × dimension matrix)
-  /^Intercommunalités de Vaucluse$/, // /intercommunalites/: 5 columns
-  /^Communes de l’intercommunalité présentes dans l’atlas$/, // each intercommunality: 4 columns
   /^Niveaux de maturité par ville$/, // /observatoire/: a city × dimension matrix
   /^Nombre de communes par niveau de maturité numérique, par intercommunalité$/, // /observatoire/: intercommunality × level
 ];
