@@ -2,7 +2,7 @@
 //! pulldown-cmark: French typography in text (never in code or URLs), heading anchors, and
 //! internal links that are checked against the site's pages and rewritten for `base_url`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream};
 
@@ -345,11 +345,6 @@ pub fn typography(text: &str) -> String {
         }
     }
     out
-}
-
-/// The distinct targets of a set of links (for reporting).
-pub fn targets(links: &[InternalLink]) -> BTreeSet<&str> {
-    links.iter().map(|l| l.target.as_str()).collect()
 }
 
 #[cfg(test)]
