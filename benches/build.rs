@@ -2,11 +2,15 @@
 //! and the write stage, on synthetic atlases of 100, 1,000 and 10,000 case studies over the
 //! 151 communes of Vaucluse, plus the real atlas of `content/`.
 //!
-//! Run with `cargo bench`. The synthetic site reuses the real referential and theme.
+//! Run with `cargo bench --bench build`. The synthetic site is `vaucluse_atlas::corpus`'s (the
+//! corpus of `bench/run`): the real referential, cities and theme, generated case studies.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use vaucluse_atlas::BuildOptions;
+
+/// The seed of `gen-corpus` and `bench/run`.
+const SEED: u64 = 2026;
 
 fn main() {
     divan::main();
@@ -16,76 +20,11 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Writes a site with `cases` case studies spread over the real atlas's cities and strategies.
+/// An atlas of `cases` generated case studies (about 600 words each) over the real cities,
+/// referential and theme: the corpus of `bench/run` and `gen-corpus`.
 fn synthetic_site(cases: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    copy_dir(&repo().join("themes/default"), &root.join("themes/default"));
-    copy_dir(
-        &repo().join("content/referentiel"),
-        &root.join("content/referentiel"),
-    );
-    copy_dir(&repo().join("content/villes"), &root.join("content/villes"));
-    std::fs::copy(repo().join("atlas.yaml"), root.join("atlas.yaml")).unwrap();
-    let slugs = |dir: &str| -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(root.join(dir))
-            .unwrap()
-            .map(|e| {
-                e.unwrap()
-                    .path()
-                    .file_stem()
-                    .unwrap()
-                    .to_string_lossy()
-                    .to_string()
-            })
-            .collect();
-        out.sort();
-        out
-    };
-    let cities = slugs("content/villes");
-    let strategies: Vec<String> =
-        std::fs::read_to_string(root.join("content/referentiel/strategies.yaml"))
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.strip_prefix("- slug: "))
-            .map(|s| s.trim().to_string())
-            .collect();
-    std::fs::create_dir_all(root.join("content/cas")).unwrap();
-    for i in 0..cases {
-        let city_a = &cities[i % cities.len()];
-        let city_b = &cities[(i * 7 + 3) % cities.len()];
-        let strategy_a = &strategies[i % strategies.len()];
-        let strategy_b = &strategies[(i * 5 + 1) % strategies.len()];
-        let villes = if city_a == city_b {
-            city_a.clone()
-        } else {
-            format!("{city_a}, {city_b}")
-        };
-        let strats = if strategy_a == strategy_b {
-            strategy_a.clone()
-        } else {
-            format!("{strategy_a}, {strategy_b}")
-        };
-        let text = format!(
-            "---\ntitre: Étude de cas numéro {i}\nresume: Une pratique de marketing territorial observée à {city_a}.\nvilles: [{villes}]\nstrategies: [{strats}]\npublics: [habitants]\ndate: 20{:02}-{:02}-{:02}\nsources:\n  - titre: Source {i}\n    url: https://exemple.test/{i}\n    consulte: 2026-11-27\n---\n## Contexte\n\nLa ville de [{city_a}](/villes/{city_a}/) a mené une action : « une pratique » !\n\n## Ce qui a été fait\n\n| Année | Valeur |\n|---|---|\n| 2020 | {i} |\n\nUn fait sourcé[^1].\n\n[^1]: Source {i}.\n",
-            10 + i % 15,
-            1 + i % 12,
-            1 + i % 28
-        );
-        std::fs::write(root.join(format!("content/cas/cas-{i:05}.md")), text).unwrap();
-    }
+    vaucluse_atlas::corpus::write_atlas(&repo(), dir.path(), cases, SEED).unwrap();
     dir
 }
 

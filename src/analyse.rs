@@ -793,6 +793,7 @@ pub(crate) mod tests {
                 introduction: None,
                 synergies: SynergyConfig::default(),
                 carte: Default::default(),
+                html_brut: Default::default(),
             },
             cities,
             cases,

@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod analyse;
+pub mod corpus;
 pub mod diagnostic;
 pub mod geo;
 pub mod import;
@@ -19,6 +20,7 @@ pub mod markdown;
 pub mod model;
 pub mod render;
 pub mod resolve;
+pub mod sanitize;
 pub mod scaffold;
 pub mod schema;
 pub mod serve;
@@ -68,14 +70,51 @@ pub struct Compiled {
     pub timings: Timings,
 }
 
-/// Time spent in each stage, for the build summary and the benchmark.
+/// Time spent in each stage, for the build summary, `--timings` and the benchmark.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
     pub load: Duration,
     pub resolve: Duration,
     pub analyse: Duration,
+    /// The whole render stage; its steps are in `steps`.
     pub render: Duration,
+    pub steps: render::RenderTimings,
     pub write: Duration,
+}
+
+impl Timings {
+    pub fn total(&self) -> Duration {
+        self.load + self.resolve + self.analyse + self.render + self.write
+    }
+
+    /// One line per stage and step, in French, for `build --timings`.
+    pub fn table(&self) -> String {
+        let total = self.total().as_secs_f64().max(1e-9);
+        let s = &self.steps;
+        let rows: [(&str, Duration); 12] = [
+            ("lecture (load)", self.load),
+            ("résolution (resolve)", self.resolve),
+            ("analyse (analyse)", self.analyse),
+            ("rendu (render)", self.render),
+            ("  Markdown et typographie", s.markdown),
+            ("  contextes des pages", s.pages),
+            ("  gabarits Tera", s.templates),
+            ("  minification (minify)", s.minify),
+            ("  index de recherche", s.search),
+            ("  flux, plan du site, tri", s.exports),
+            ("écriture (write)", self.write),
+            ("total", self.total()),
+        ];
+        let mut out = String::from("Durée des étapes\u{a0}:\n");
+        for (name, duration) in rows {
+            out.push_str(&format!(
+                "  {name:<28} {:>9.1} ms {:>5.1} %\n",
+                duration.as_secs_f64() * 1000.0,
+                duration.as_secs_f64() / total * 100.0
+            ));
+        }
+        out
+    }
 }
 
 /// Why a build failed.
@@ -139,7 +178,10 @@ pub fn compile_cached(
 
     let started = Instant::now();
     let files = match render::render_site_cached(&site, &analysis, &theme, cache) {
-        Ok(files) => files,
+        Ok(rendered) => {
+            timings.steps = rendered.timings;
+            rendered.files
+        }
         Err(mut errors) => {
             diagnostics.append(&mut errors);
             return Err(sorted(diagnostics));
@@ -172,6 +214,8 @@ pub fn check(options: &BuildOptions) -> Vec<Diagnostic> {
 pub fn build(options: &BuildOptions) -> Result<Compiled, BuildError> {
     let output = options.output_dir();
     check_output_location(&options.root, &output).map_err(BuildError::Usage)?;
+    // A previous build killed mid-swap: put the old output back first (see `write`).
+    let _ = write::recover(&output);
     let mut compiled = compile(options).map_err(BuildError::Content)?;
     let started = Instant::now();
     write::write_atomically(&output, &compiled.files).map_err(|error| {

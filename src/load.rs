@@ -21,6 +21,22 @@ use crate::model::{
 /// runaway file (a pasted export, a binary) would otherwise slow every build.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
+/// Lists and block quotes nested deeper than this are refused: no text needs more than a few
+/// levels, and the search indexer's time grows with the square of the depth (100,000 levels
+/// take seconds, a 2 MB file could hold a million).
+pub const MAX_NESTING: usize = 100;
+
+/// Elements that a Markdown text makes, one inside the other (lists, quotes, emphasis, links,
+/// raw HTML elements), are refused beyond this depth: the HTML minifier is recursive and
+/// overflows a 2 MB thread stack near 500 levels in a debug build.
+pub const MAX_HTML_DEPTH: usize = 256;
+
+/// YAML limits (serde-saphyr's budget) below its defaults, sized for content files of at most
+/// [`MAX_FILE_BYTES`]: an alias bomb (« billion laughs ») stops at a few megabytes.
+pub const MAX_YAML_SCALAR_BYTES: usize = 4 * MAX_FILE_BYTES as usize;
+pub const MAX_YAML_ALIASES: usize = 10_000;
+pub const MAX_YAML_DEPTH: usize = 64;
+
 /// A file as read from disk: its path for messages and its text (BOM removed, CRLF folded).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -107,6 +123,20 @@ pub fn load_site_cached(
     };
 
     site.config = load_yaml_file(root, &root.join(CONFIG_FILE), &mut diagnostics);
+    if let Some(config) = &site.config
+        && let Some(introduction) = &config.value.introduction
+    {
+        // The text starts on the line after `introduction: |` (or on it).
+        let line = config
+            .file
+            .text
+            .lines()
+            .position(|l| l.starts_with("introduction:"))
+            .map_or(1, |index| index + 2);
+        if let Err(error) = check_nesting(&config.file, introduction, line) {
+            diagnostics.push(error);
+        }
+    }
 
     let referential = root.join(REFERENTIAL_DIR);
     site.strategies = load_yaml_file(root, &referential.join("strategies.yaml"), &mut diagnostics);
@@ -185,6 +215,7 @@ pub fn load_site_cached(
                     split_front_matter(&file).map_err(|e| vec![e])?;
                 let front = parse_yaml::<OpportunityFrontMatter>(&file, front_text, 1)
                     .map_err(|e| vec![e])?;
+                check_nesting(&file, body, body_line).map_err(|e| vec![e])?;
                 Ok(LoadedOpportunity {
                     slug,
                     body: body.to_string(),
@@ -210,6 +241,10 @@ fn load_yaml_file<T: DeserializeOwned>(
     path: &Path,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Parsed<T>> {
+    if let Some(outside) = outside_root(root, path) {
+        diagnostics.push(outside);
+        return None;
+    }
     let file = match read_source(root, path) {
         Ok(file) => file,
         Err(error) => {
@@ -249,13 +284,18 @@ fn collect_files(
         );
         return files;
     }
-    let walker = walkdir::WalkDir::new(dir)
+    if let Some(outside) = outside_root(root, dir) {
+        diagnostics.push(outside);
+        return files;
+    }
+    let mut walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         // Editors' hidden files (.DS_Store, .swp, .git) are not content.
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    let mut folders = FoldersSeen::new(root, dir);
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -277,6 +317,13 @@ fn collect_files(
                 continue;
             }
         };
+        if let Some(problem) = symlink_or_folder_problem(root, &entry, &mut folders) {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            diagnostics.push(problem);
+            continue;
+        }
         let name = entry.file_name().to_string_lossy();
         if name.ends_with('~') {
             continue;
@@ -348,16 +395,7 @@ pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
         ));
     }
     if metadata.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            "fichier-trop-gros",
-            display,
-            french_spaces(&format!(
-                "fichier trop volumineux ({} octets) : la limite est de {} octets",
-                metadata.len(),
-                MAX_FILE_BYTES
-            )),
-        )
-        .hint("découpez le contenu en plusieurs fichiers"));
+        return Err(too_large(display, metadata.len()));
     }
     let bytes = std::fs::read(path).map_err(|error| {
         Diagnostic::error(
@@ -366,6 +404,19 @@ pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
             french_spaces(&format!("lecture impossible ({})", io_reason(Some(&error)))),
         )
     })?;
+    decode_source(path, display, bytes)
+}
+
+/// The text of a source file from its bytes, as [`read_source`] gives it: UTF-8 checked, BOM
+/// dropped, CRLF folded, empty files refused. `display` is the path printed in messages.
+pub fn decode_source(
+    path: &Path,
+    display: String,
+    bytes: Vec<u8>,
+) -> Result<SourceFile, Diagnostic> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(display, bytes.len() as u64));
+    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
@@ -414,16 +465,28 @@ pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
 
 fn load_city(root: &Path, path: &Path) -> Result<LoadedCity, Vec<Diagnostic>> {
     let file = read_source(root, path).map_err(|e| vec![e])?;
-    let slug = file_slug(&file, path).map_err(|e| vec![e])?;
+    parse_city(file)
+}
+
+/// Parses a city card read by [`read_source`] (or [`decode_source`]); its slug is its file name.
+pub fn parse_city(file: SourceFile) -> Result<LoadedCity, Vec<Diagnostic>> {
+    let slug = file_slug(&file, &file.path).map_err(|e| vec![e])?;
     let card = parse_yaml::<CityCard>(&file, &file.text, 0).map_err(|e| vec![e])?;
     Ok(LoadedCity { slug, file, card })
 }
 
 fn load_case(root: &Path, path: &Path) -> Result<LoadedCase, Vec<Diagnostic>> {
     let file = read_source(root, path).map_err(|e| vec![e])?;
-    let slug = file_slug(&file, path).map_err(|e| vec![e])?;
+    parse_case(file)
+}
+
+/// Parses a case study read by [`read_source`] (or [`decode_source`]): front matter and body;
+/// its slug is its file name.
+pub fn parse_case(file: SourceFile) -> Result<LoadedCase, Vec<Diagnostic>> {
+    let slug = file_slug(&file, &file.path).map_err(|e| vec![e])?;
     let (front_text, body, body_line) = split_front_matter(&file).map_err(|e| vec![e])?;
     let front = parse_yaml::<CaseFrontMatter>(&file, front_text, 1).map_err(|e| vec![e])?;
+    check_nesting(&file, body, body_line).map_err(|e| vec![e])?;
     Ok(LoadedCase {
         slug,
         body: body.to_string(),
@@ -474,10 +537,16 @@ pub fn is_slug(text: &str) -> bool {
 }
 
 /// Splits `---\nYAML\n---\nbody`. Returns the YAML, the body and the body's first line.
-fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnostic> {
+/// Public for the fuzz targets (`fuzz/`) only.
+#[doc(hidden)]
+pub fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnostic> {
     let text: &str = &file.text;
+    // The opening line runs to the first line feed, whatever precedes it: `lines()` would also
+    // take a `\r` before it as part of the line ending, and the YAML would start one byte early,
+    // on an empty line (every line number one too far).
+    let after_open = text.find('\n').map_or(text.len(), |end| end + 1);
     let first_line = text.lines().next().unwrap_or("");
-    if first_line.trim_end() != "---" {
+    if text[..after_open].trim_end() != "---" {
         return Err(Diagnostic::error(
             "en-tete-manquant",
             file.display.clone(),
@@ -491,11 +560,10 @@ fn split_front_matter(file: &SourceFile) -> Result<(&str, &str, usize), Diagnost
             "ajoutez une ligne « --- » avant « titre: … » et une autre après le dernier champ",
         )));
     }
-    let after_open = first_line.len() + 1;
-    let mut offset = after_open.min(text.len());
+    let mut offset = after_open;
     for (line_number, line) in (2..).zip(text[offset..].split_inclusive('\n')) {
         if line.trim_end() == "---" {
-            let yaml = &text[after_open.min(text.len())..offset];
+            let yaml = &text[after_open..offset];
             let body_start = offset + line.len();
             return Ok((yaml, &text[body_start.min(text.len())..], line_number + 1));
         }
@@ -531,7 +599,7 @@ pub fn parse_yaml<T: DeserializeOwned>(
         .at(&file.text, line_offset.max(1), 1, 3)
         .expected("les champs décrits dans docs/format.md"));
     }
-    serde_saphyr::from_str::<T>(yaml)
+    serde_saphyr::from_str_with_options::<T>(yaml, yaml_options())
         .map_err(|error| translate_yaml_error(file, &error, line_offset))
 }
 
@@ -541,7 +609,11 @@ fn translate_yaml_error(
     line_offset: usize,
 ) -> Diagnostic {
     use serde_saphyr::Error as E;
-    let inner = error.without_snippet();
+    // The error itself, out of its snippet and alias wrappers.
+    let mut inner = error.without_snippet();
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
     let (line, column) = match inner {
         // The parser notices a missing field at the end of the mapping; the field belongs at
         // its start.
@@ -653,6 +725,22 @@ fn translate_yaml_error(
                     "écrivez la valeur, ou supprimez la ligne si le champ est facultatif"
                         .to_string(),
                 ),
+            ),
+            E::Budget { breach, .. } => (
+                "yaml-trop-complexe",
+                format!("YAML trop complexe : {}", describe_breach(breach)),
+                Some(yaml_limits_expected()),
+                Some(ALIAS_HINT.to_string()),
+            ),
+            E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. }
+            | E::AliasReplayStackDepthExceeded { .. }
+            | E::AliasReplayCounterOverflow { .. } => (
+                "yaml-trop-complexe",
+                "YAML trop complexe : les alias (*nom) se développent en trop de valeurs"
+                    .to_string(),
+                Some(yaml_limits_expected()),
+                Some(ALIAS_HINT.to_string()),
             ),
             E::MultipleDocuments { .. } => (
                 "yaml",
@@ -814,6 +902,343 @@ fn io_reason(error: Option<&std::io::Error>) -> String {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Limits: file size, nesting depth, YAML budget, files outside the site.
+
+/// A size in the units editors read: « 10,5 Mo », « 900 ko ».
+fn human_size(bytes: u64) -> String {
+    const MB: f64 = 1024.0 * 1024.0;
+    if bytes as f64 >= MB {
+        format!("{:.1}\u{a0}Mo", bytes as f64 / MB).replace('.', ",")
+    } else {
+        format!("{}\u{a0}ko", bytes.div_ceil(1024))
+    }
+}
+
+/// `10000` → `10 000` (narrow no-break space between thousands).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn too_large(display: String, bytes: u64) -> Diagnostic {
+    Diagnostic::error(
+        "fichier-trop-gros",
+        display,
+        french_spaces(&format!(
+            "fichier trop volumineux ({}, {} octets) : la limite est de {}",
+            human_size(bytes),
+            thousands(bytes as usize),
+            human_size(MAX_FILE_BYTES)
+        )),
+    )
+    .expected(format!(
+        "un fichier de {} au plus",
+        human_size(MAX_FILE_BYTES)
+    ))
+    .hint("découpez le contenu en plusieurs fichiers")
+}
+
+/// Refuses Markdown whose lists and block quotes nest deeper than [`MAX_NESTING`], or whose
+/// elements (raw HTML included) nest deeper than [`MAX_HTML_DEPTH`], with the line where the
+/// limit is crossed. `first_line` is the file line of the text's first line.
+pub fn check_nesting(
+    file: &SourceFile,
+    markdown: &str,
+    first_line: usize,
+) -> Result<(), Diagnostic> {
+    // Each level of a list or a quote takes at least one character before the text of the
+    // line that opens it (`>`, `- `, indentation), and each inline level at least one of
+    // `< * _ ~ [`: a text with short line prefixes and few of those cannot nest deep, and the
+    // full parse below runs only for the rare text that might.
+    let longest_prefix = markdown
+        .lines()
+        .map(|line| {
+            line.chars()
+                .take_while(|c| {
+                    matches!(
+                        c,
+                        ' ' | '\t' | '>' | '-' | '*' | '+' | '.' | ')' | '0'..='9'
+                    )
+                })
+                .map(|c| if c == '\t' { 4 } else { 1 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    let inline = markdown
+        .bytes()
+        .filter(|b| matches!(b, b'<' | b'*' | b'_' | b'~' | b'['))
+        .count();
+    if longest_prefix <= MAX_NESTING && 2 * longest_prefix + inline + 4 <= MAX_HTML_DEPTH {
+        return Ok(());
+    }
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    let (mut containers, mut depth) = (0usize, 0usize);
+    let too_deep = |offset: usize, containers_only: bool| {
+        let line = first_line + markdown[..offset].matches('\n').count();
+        let column = markdown[..offset]
+            .rsplit('\n')
+            .next()
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        let (message, expected, hint) = if containers_only {
+            (
+                format!("listes ou citations imbriquées sur plus de {MAX_NESTING} niveaux"),
+                format!(
+                    "au plus {MAX_NESTING} niveaux de listes et de citations (« - », « 1. », « > ») les uns dans les autres"
+                ),
+                "aplatissez la liste ou découpez la citation",
+            )
+        } else {
+            (
+                format!("mise en forme imbriquée sur plus de {MAX_HTML_DEPTH} niveaux"),
+                format!(
+                    "au plus {MAX_HTML_DEPTH} éléments les uns dans les autres (listes, citations, emphases, liens, balises HTML)"
+                ),
+                "simplifiez la mise en forme de ce passage",
+            )
+        };
+        Diagnostic::error(
+            "imbrication-trop-profonde",
+            file.display.clone(),
+            french_spaces(&message),
+        )
+        .at(&file.text, line, column, 1)
+        .expected(french_spaces(&expected))
+        .hint(hint)
+    };
+    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
+        match event {
+            Event::Start(tag) => {
+                if matches!(tag, Tag::List(_) | Tag::BlockQuote(_)) {
+                    containers += 1;
+                    if containers > MAX_NESTING {
+                        return Err(too_deep(range.start, true));
+                    }
+                }
+                depth += 1;
+            }
+            Event::End(tag) => {
+                if matches!(tag, TagEnd::List(_) | TagEnd::BlockQuote(_)) {
+                    containers = containers.saturating_sub(1);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                if let Some(at) = html_depth(&html, &mut depth, MAX_HTML_DEPTH) {
+                    return Err(too_deep(range.start + at, false));
+                }
+            }
+            _ => {}
+        }
+        if depth > MAX_HTML_DEPTH {
+            return Err(too_deep(range.start, false));
+        }
+    }
+    Ok(())
+}
+
+/// Follows the opening and closing tags of raw HTML, updating `depth`; returns the offset of
+/// the tag that takes it beyond `limit`.
+fn html_depth(html: &str, depth: &mut usize, limit: usize) -> Option<usize> {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr",
+    ];
+    let bytes = html.as_bytes();
+    let mut index = 0;
+    while let Some(found) = html[index..].find('<') {
+        let start = index + found;
+        index = start + 1;
+        match bytes.get(index) {
+            Some(b'/') => *depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_end = html[index..]
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                    .map_or(html.len(), |n| index + n);
+                let name = html[index..name_end].to_ascii_lowercase();
+                let tag_end = html[name_end..]
+                    .find('>')
+                    .map_or(html.len(), |n| name_end + n);
+                let self_closing = html[..tag_end].ends_with('/');
+                if !self_closing && !VOID.contains(&name.as_str()) {
+                    *depth += 1;
+                    if *depth > limit {
+                        return Some(start);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// serde-saphyr's options with the budget of [`MAX_YAML_SCALAR_BYTES`], [`MAX_YAML_ALIASES`]
+/// and [`MAX_YAML_DEPTH`].
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_total_scalar_bytes = MAX_YAML_SCALAR_BYTES;
+    budget.max_aliases = MAX_YAML_ALIASES;
+    budget.max_depth = MAX_YAML_DEPTH;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+const ALIAS_HINT: &str =
+    "écrivez les valeurs telles quelles, sans ancres (&nom) ni alias (*nom) en cascade";
+
+fn yaml_limits_expected() -> String {
+    french_spaces(&format!(
+        "un fichier de contenu ordinaire : au plus {} alias, {MAX_YAML_DEPTH} niveaux d’imbrication et {} de texte une fois les alias développés",
+        thousands(MAX_YAML_ALIASES),
+        human_size(MAX_YAML_SCALAR_BYTES as u64)
+    ))
+}
+
+/// Which YAML limit was crossed, in French.
+fn describe_breach(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Aliases { .. } => format!("plus de {} alias (*nom)", thousands(MAX_YAML_ALIASES)),
+        B::AliasAnchorRatio { aliases, anchors } => {
+            format!("{aliases} alias (*nom) pour {anchors} ancres (&nom)")
+        }
+        B::Depth { .. } => format!("plus de {MAX_YAML_DEPTH} niveaux d’imbrication"),
+        B::ScalarBytes { .. } => format!(
+            "plus de {} de texte une fois les alias développés",
+            human_size(MAX_YAML_SCALAR_BYTES as u64)
+        ),
+        B::Events { .. } | B::Nodes { .. } => "trop de valeurs dans un seul fichier".to_string(),
+        B::Documents { .. } => "trop de documents (lignes « --- »)".to_string(),
+        B::Anchors { .. } | B::RecordedAnchorEvents { .. } | B::RecordedAnchorBytes { .. } => {
+            "trop d’ancres (&nom) ou de valeurs retenues pour les alias".to_string()
+        }
+        B::MergeKeys { .. } => "trop de clés de fusion (<<)".to_string(),
+        _ => "une limite de sécurité du lecteur YAML est dépassée".to_string(),
+    }
+}
+
+/// An error when `path`, once its symbolic links are followed, is not inside the site's root:
+/// a link to `/etc/passwd` or to another site must not be published. `None` when inside, or
+/// when `path` cannot be resolved (reading it reports why).
+fn outside_root(root: &Path, path: &Path) -> Option<Diagnostic> {
+    let real = path.canonicalize().ok()?;
+    let real_root = root.canonicalize().ok()?;
+    if real.starts_with(&real_root) {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "hors-du-site",
+            display_path(root, path),
+            french_spaces(&format!(
+                "lien symbolique vers {} : ce chemin est hors du dossier du site",
+                quoted(&real.display().to_string())
+            )),
+        )
+        .expected(french_spaces(&format!(
+            "un fichier ou un dossier dans {}",
+            quoted(&real_root.display().to_string())
+        )))
+        .hint("copiez le fichier dans le site, ou supprimez le lien"),
+    )
+}
+
+/// What the walk of one content folder has seen: its real path and the folders already
+/// walked, by device and inode, so that no folder is read twice through symbolic links (a
+/// chain of folders that each link twice to the next one would list 2^n paths).
+struct FoldersSeen {
+    /// The site root and the walked folder, links resolved.
+    real_root: Option<PathBuf>,
+    real_dir: Option<PathBuf>,
+    #[cfg(unix)]
+    seen: std::collections::HashMap<(u64, u64), PathBuf>,
+}
+
+impl FoldersSeen {
+    fn new(root: &Path, dir: &Path) -> FoldersSeen {
+        FoldersSeen {
+            real_root: root.canonicalize().ok(),
+            real_dir: dir.canonicalize().ok(),
+            #[cfg(unix)]
+            seen: std::collections::HashMap::new(),
+        }
+    }
+}
+
+/// What is wrong with a walked entry, if anything: a link out of the site, a link to a folder
+/// that the walk reads at its own place, a folder already read through another link.
+fn symlink_or_folder_problem(
+    root: &Path,
+    entry: &walkdir::DirEntry,
+    folders: &mut FoldersSeen,
+) -> Option<Diagnostic> {
+    let is_dir = entry.file_type().is_dir();
+    if entry.path_is_symlink() {
+        if let Some(outside) = outside_root(root, entry.path()) {
+            return Some(outside);
+        }
+        if is_dir
+            && entry.depth() > 0
+            && let (Some(real_dir), Ok(target)) = (&folders.real_dir, entry.path().canonicalize())
+            && target.starts_with(real_dir)
+        {
+            let shown = folders.real_root.as_deref().map_or_else(
+                || target.display().to_string(),
+                |r| display_path(r, &target),
+            );
+            return Some(
+                Diagnostic::error(
+                    "dossier-en-double",
+                    display_path(root, entry.path()),
+                    french_spaces(&format!(
+                        "lien symbolique vers {}, un dossier déjà lu à sa place : ses fichiers seraient lus deux fois",
+                        quoted(&shown)
+                    )),
+                )
+                .hint("supprimez ce lien symbolique"),
+            );
+        }
+    }
+    #[cfg(unix)]
+    if is_dir {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(metadata) = entry.metadata() {
+            let key = (metadata.dev(), metadata.ino());
+            if let Some(first) = folders.seen.get(&key) {
+                return Some(
+                    Diagnostic::error(
+                        "dossier-en-double",
+                        display_path(root, entry.path()),
+                        french_spaces(&format!(
+                            "ce dossier est déjà lu sous {} : un lien symbolique le ferait lire deux fois",
+                            quoted(&display_path(root, first))
+                        )),
+                    )
+                    .hint("supprimez le lien symbolique en double"),
+                );
+            }
+            folders.seen.insert(key, entry.path().to_path_buf());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -844,6 +1269,26 @@ mod tests {
         assert_eq!(yaml, "titre: a\n");
         assert_eq!(body, "# Corps\n");
         assert_eq!(line, 4);
+    }
+
+    /// Found by the `front_matter` fuzz target: an opening line `---  \r\r\n` (CRLF folded to
+    /// `---  \r\n`) made the YAML start on the line feed, one line too early.
+    #[test]
+    fn front_matter_after_an_opening_line_ending_in_cr_starts_on_the_next_line() {
+        let file = decode_source(
+            Path::new("content/cas/x.md"),
+            "content/cas/x.md".to_string(),
+            b"---  \r\r\ntitre: a\r\n---\r\n\r\n# Corps\r\n".to_vec(),
+        )
+        .unwrap();
+        let (yaml, body, line) = split_front_matter(&file).unwrap();
+        assert_eq!(yaml, "titre: a\n");
+        assert_eq!(body, "\n# Corps\n");
+        assert_eq!(line, 4);
+        // A YAML error is reported on its own line.
+        let file = source("---\r\ntitre: [a\n---\n");
+        let (yaml, _, _) = split_front_matter(&file).unwrap();
+        assert_eq!(yaml, "titre: [a\n");
     }
 
     #[test]
@@ -881,6 +1326,50 @@ mod tests {
         assert_eq!(
             french_spaces("a : « b » ?"),
             "a\u{202f}: «\u{202f}b\u{202f}»\u{202f}?"
+        );
+    }
+
+    #[test]
+    fn nesting_is_limited_at_the_line_where_it_crosses_the_limit() {
+        let ok = format!("{}fond\n\n{}fond\n", "- ".repeat(100), "> ".repeat(100));
+        assert!(check_nesting(&source(&ok), &ok, 5).is_ok());
+        let deep = format!("Avant.\n\n{}fond\n", "> ".repeat(101));
+        let error = check_nesting(&source(&deep), &deep, 5).unwrap_err();
+        assert_eq!(error.code, "imbrication-trop-profonde");
+        assert_eq!(error.line, 7);
+        let html = format!("{}x{}", "<span>".repeat(300), "</span>".repeat(300));
+        let error = check_nesting(&source(&html), &html, 1).unwrap_err();
+        assert!(error.message.contains("256"), "{}", error.message);
+        // Void and self-closing elements, comments and closed elements do not nest.
+        let flat = "<br><img src=x><hr/><!-- c --><p>a</p>".repeat(200);
+        assert!(check_nesting(&source(&flat), &flat, 1).is_ok());
+        // A long thematic break or many links in prose are not nesting.
+        let prose = format!("{}\n\n{}", "-".repeat(300), "[a](/b) *c* ".repeat(300));
+        assert!(check_nesting(&source(&prose), &prose, 1).is_ok());
+    }
+
+    #[test]
+    fn sizes_and_counts_are_written_the_french_way() {
+        assert_eq!(human_size(10 * 1024 * 1024 + 1), "10,0\u{a0}Mo");
+        assert_eq!(human_size(1000), "1\u{a0}ko");
+        assert_eq!(thousands(10_000), "10\u{202f}000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1\u{202f}234\u{202f}567");
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_in_french() {
+        let text = format!(
+            "titre: &s \"{}\"\nvilles: [{}]\n",
+            "x".repeat(100_000),
+            vec!["*s"; 200].join(", ")
+        );
+        let error = parse_yaml::<CaseFrontMatter>(&source(&text), &text, 0).unwrap_err();
+        assert_eq!(error.code, "yaml-trop-complexe");
+        assert!(
+            error.message.starts_with("YAML trop complexe"),
+            "{}",
+            error.message
         );
     }
 }

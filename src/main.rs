@@ -28,6 +28,9 @@ enum Command {
         /// Dossier de sortie (par défaut : <racine>/public)
         #[arg(long, value_name = "DOSSIER")]
         output: Option<PathBuf>,
+        /// Affiche la durée de chaque étape (lecture, résolution, analyse, rendu, minification, écriture)
+        #[arg(long)]
+        timings: bool,
     },
     /// Construit le site, le sert en local et le reconstruit à chaque enregistrement
     Serve {
@@ -146,6 +149,9 @@ struct SiteArgs {
     /// Inclut les études de cas en brouillon (statut: brouillon)
     #[arg(long)]
     drafts: bool,
+    /// Ne minifie pas les pages, quoi que dise atlas.yaml (minifier)
+    #[arg(long)]
+    no_minify: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,6 +168,7 @@ impl SiteArgs {
             resolve: ResolveOptions {
                 base_url: self.base_url,
                 drafts: self.drafts,
+                no_minify: self.no_minify,
             },
         }
     }
@@ -192,14 +199,21 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { site, output } => {
+        Command::Build {
+            site,
+            output,
+            timings,
+        } => {
             let options = site.options(output);
             let output_dir = options.output_dir();
             match vaucluse_atlas::build(&options) {
                 Ok(compiled) => {
                     print_diagnostics(&compiled.warnings);
                     let t = compiled.timings;
-                    let total = t.load + t.resolve + t.analyse + t.render + t.write;
+                    let total = t.total();
+                    if timings {
+                        eprint!("{}", t.table());
+                    }
                     eprintln!(
                         "Site construit dans {}\u{a0}: {} pages, {} fichiers en {} ms (lecture {} ms, résolution {} ms, analyse {} ms, rendu {} ms, écriture {} ms)",
                         output_dir.display(),

@@ -1,10 +1,15 @@
 //! Markdown to HTML for case studies and the home page, with what the atlas needs on top of
 //! pulldown-cmark: French typography in text (never in code or URLs), heading anchors, and
 //! internal links that are checked against the site's pages and rewritten for `base_url`.
+//! Raw HTML is cleaned unless the site allows it, and links or images with a `javascript:`,
+//! `vbscript:` or `data:` URL never become live (see [`crate::sanitize`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, TextMergeStream};
+
+use crate::model::RawHtml;
+use crate::sanitize;
 
 /// Narrow no-break space (U+202F), the French « espace fine insécable ».
 pub const NNBSP: char = '\u{202f}';
@@ -27,7 +32,7 @@ pub struct RenderedMarkdown {
     pub internal_links: Vec<InternalLink>,
 }
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -36,12 +41,35 @@ fn options() -> Options {
 }
 
 /// Renders `source`, written for the page at `page_path` (site path such as `cas/x/`), with
-/// links rewritten under `base_path` (`/` or `/atlas/`).
+/// links rewritten under `base_path` (`/` or `/atlas/`), and raw HTML cleaned (the default of
+/// `html_brut`).
 pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdown {
+    render_with(source, page_path, base_path, RawHtml::Sanitised)
+}
+
+/// [`render`], with raw HTML cleaned or kept as written according to `raw_html`.
+pub fn render_with(
+    source: &str,
+    page_path: &str,
+    base_path: &str,
+    raw_html: RawHtml,
+) -> RenderedMarkdown {
+    let sanitised = raw_html == RawHtml::Sanitised;
+    let mut has_raw_html = false;
+    // Links and images whose URL is dangerous are left out, their text kept: one flag per
+    // open link or image, to drop the matching end.
+    let mut dropped_links: Vec<bool> = Vec::new();
+    let mut dropped_images: Vec<bool> = Vec::new();
     let mut internal_links = Vec::new();
     let mut events: Vec<Event> = Vec::new();
     let mut heading: Option<(usize, Tag)> = None;
-    let mut used_ids: HashMap<String, usize> = HashMap::new();
+    // Headings get their ids once the whole document is read (see `unique_ids`): the
+    // footnotes, whose ids are their labels, may come after them.
+    let mut headings: Vec<usize> = Vec::new();
+    let mut footnote_labels: HashSet<String> = HashSet::new();
+    // Inside a second definition of a footnote label (dropped, as GitHub does: its references
+    // go to the first one, and two elements would have the same id).
+    let mut duplicate_footnote_depth = 0usize;
     let mut code_depth = 0usize;
     let mut autolink_depth = 0usize;
 
@@ -65,6 +93,11 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
                     autolink_depth += 1;
                 }
+                let dangerous = sanitize::is_dangerous_url(&dest_url);
+                dropped_links.push(dangerous);
+                if dangerous {
+                    continue;
+                }
                 let dest_url = rewrite_link(&dest_url, page_path, base_path, &mut internal_links);
                 Event::Start(Tag::Link {
                     link_type,
@@ -75,6 +108,9 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
             }
             Event::End(TagEnd::Link) => {
                 autolink_depth = autolink_depth.saturating_sub(1);
+                if dropped_links.pop().unwrap_or(false) {
+                    continue;
+                }
                 Event::End(TagEnd::Link)
             }
             Event::Start(Tag::Image {
@@ -83,6 +119,11 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                 title,
                 id,
             }) => {
+                let dangerous = sanitize::is_dangerous_url(&dest_url);
+                dropped_images.push(dangerous);
+                if dangerous {
+                    continue;
+                }
                 let dest_url = rewrite_link(&dest_url, page_path, base_path, &mut internal_links);
                 Event::Start(Tag::Image {
                     link_type,
@@ -91,12 +132,39 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                     id,
                 })
             }
+            Event::End(TagEnd::Image) => {
+                if dropped_images.pop().unwrap_or(false) {
+                    continue;
+                }
+                Event::End(TagEnd::Image)
+            }
+            Event::Html(html) => {
+                has_raw_html = true;
+                Event::Html(html)
+            }
+            Event::InlineHtml(html) => {
+                has_raw_html = true;
+                Event::InlineHtml(html)
+            }
             Event::Text(text) if code_depth == 0 && autolink_depth == 0 => {
                 Event::Text(CowStr::from(typography(&text)))
             }
             other => other,
         };
+        if duplicate_footnote_depth > 0 {
+            match event {
+                Event::Start(Tag::FootnoteDefinition(_)) => duplicate_footnote_depth += 1,
+                Event::End(TagEnd::FootnoteDefinition) => duplicate_footnote_depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::FootnoteDefinition(label))
+                if !footnote_labels.insert(label.to_string()) =>
+            {
+                duplicate_footnote_depth = 1;
+            }
             Event::Start(tag @ Tag::Heading { .. }) => {
                 heading = Some((events.len(), tag));
                 events.push(Event::Text(CowStr::Borrowed("")));
@@ -130,25 +198,34 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
                             }
                         }
                     };
-                    let count = used_ids.entry(base.clone()).or_insert(0);
-                    *count += 1;
-                    let unique = if *count == 1 {
-                        base
+                    // `{key=value}` on a heading is markup: only what raw HTML may carry.
+                    let attrs = if sanitised {
+                        attrs
+                            .into_iter()
+                            .filter(|(name, value)| {
+                                sanitize::heading_attribute_allowed(
+                                    name,
+                                    value.as_deref().unwrap_or(""),
+                                )
+                            })
+                            .collect()
                     } else {
-                        format!("{base}-{count}")
+                        attrs
                     };
                     events[start] = Event::Start(Tag::Heading {
                         level: demote(l),
-                        id: Some(CowStr::from(unique)),
+                        id: Some(CowStr::from(base)),
                         classes,
                         attrs,
                     });
+                    headings.push(start);
                 }
                 events.push(Event::End(TagEnd::Heading(demote(level))));
             }
             other => events.push(other),
         }
     }
+    unique_ids(&mut events, &headings, footnote_labels);
     // Offsets: find each internal link's position in the source for error reports.
     let mut search_from = 0;
     for link in &mut internal_links {
@@ -162,10 +239,53 @@ pub fn render(source: &str, page_path: &str, base_path: &str) -> RenderedMarkdow
     if html.contains("<table>") {
         html = accessible_tables(&html);
     }
+    if sanitised && has_raw_html {
+        html = sanitize::clean(&html);
+    }
     RenderedMarkdown {
         html,
         internal_links,
     }
+}
+
+/// Makes the id of every heading (at `headings` in `events`) unique: not used by another
+/// heading, a footnote (`footnotes`: their labels are their ids) or the page around the text
+/// ([`reserved_by_the_page`]). The first heading keeps its id, the next ones get `-2`, `-3`…
+fn unique_ids(events: &mut [Event], headings: &[usize], footnotes: HashSet<String>) {
+    let mut taken = footnotes;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for &start in headings {
+        if let Event::Start(Tag::Heading { id: Some(id), .. }) = &mut events[start] {
+            let mut base = id.to_string();
+            if reserved_by_the_page(&base) {
+                base = format!("section-{base}");
+            }
+            let count = counts.entry(base.clone()).or_insert(0);
+            let unique = loop {
+                *count += 1;
+                let candidate = if *count == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{count}")
+                };
+                if taken.insert(candidate.clone()) {
+                    break candidate;
+                }
+            };
+            *id = CowStr::from(unique);
+        }
+    }
+}
+
+/// Ids the default theme gives to the elements around a Markdown text on its page: the main
+/// region and the search box (`base.html`), section titles (`titre-…`), source notes
+/// (`source-N`) and opportunity cards (`opportunite-…`). A heading named like one of them
+/// gets the prefix `section-`.
+fn reserved_by_the_page(id: &str) -> bool {
+    matches!(id, "contenu" | "recherche-entete")
+        || ["titre-", "source-", "opportunite-"]
+            .iter()
+            .any(|prefix| id.starts_with(prefix))
 }
 
 /// The page title is the page's only `<h1>`: a `# Titre` in Markdown becomes an `<h2>`.
@@ -279,19 +399,21 @@ fn normalize(path: &str) -> Option<String> {
 pub fn typography(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
-    let mut word_start = 0;
+    // Whether the word starting at `start` looks like a URL (or an e-mail address): decided
+    // once per word, so that a long word costs its length, not its length squared.
+    let url_at = |start: usize| {
+        let end = chars[start..]
+            .iter()
+            .position(|c| c.is_whitespace())
+            .map_or(chars.len(), |p| start + p);
+        let word: String = chars[start..end].iter().collect();
+        word.contains("://") || word.starts_with("www.") || word.contains('@')
+    };
+    let mut in_url = url_at(0);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_whitespace() {
-            word_start = i + 1;
+            in_url = url_at(i + 1);
         }
-        let in_url = || {
-            let end = chars[i..]
-                .iter()
-                .position(|c| c.is_whitespace())
-                .map_or(chars.len(), |p| i + p);
-            let word: String = chars[word_start..end].iter().collect();
-            word.contains("://") || word.starts_with("www.") || word.contains('@')
-        };
         match c {
             ';' | ':' | '!' | '?' => {
                 let previous = out.chars().last();
@@ -304,7 +426,7 @@ pub fn typography(text: &str) -> String {
                     && chars.get(i + 1).is_none_or(|n| {
                         n.is_whitespace() || matches!(n, '!' | '?' | ')' | '»' | '.' | ',')
                     })
-                    && !in_url()
+                    && !in_url
                 {
                     out.push(NNBSP);
                 }
@@ -317,6 +439,8 @@ pub fn typography(text: &str) -> String {
                 out.push(NNBSP);
                 out.push('%');
             }
+            // Inside a URL, nothing changes.
+            '«' | '»' | '\'' if in_url => out.push(c),
             '«' => {
                 out.push(c);
                 if chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
@@ -446,6 +570,106 @@ mod tests {
         assert!(out.html.contains("<h2 id=\"res\">"));
     }
 
+    /// The anchors of a document, in order.
+    fn anchors(html: &str) -> Vec<&str> {
+        html.split(" id=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or(""))
+            .collect()
+    }
+
+    /// Found by `tests/properties.rs` (heading_anchors_are_unique_slugs): a heading whose
+    /// slug is the numbered anchor of another one (« Contexte 2 », then « Contexte » twice)
+    /// gave two headings the id `contexte-2`.
+    #[test]
+    fn a_heading_named_like_a_numbered_anchor_keeps_anchors_unique() {
+        let out = render("# Contexte 2\n\n# Contexte\n\n# Contexte\n", "cas/x/", "/");
+        assert_eq!(
+            anchors(&out.html),
+            ["contexte-2", "contexte", "contexte-3"],
+            "{}",
+            out.html
+        );
+    }
+
+    /// Found by `tests/properties.rs` (explicit_anchors_stay_unique): a footnote's id is its
+    /// label, and a heading (before or after it) could take the same one.
+    #[test]
+    fn headings_never_take_the_id_of_a_footnote() {
+        let out = render(
+            "# Sources\n\nUn fait[^sources].\n\n[^sources]: Une source.\n\n# Sources\n",
+            "cas/x/",
+            "/",
+        );
+        assert_eq!(
+            anchors(&out.html),
+            ["sources-2", "sources", "sources-3"],
+            "{}",
+            out.html
+        );
+    }
+
+    /// Found by `tests/properties.rs` (explicit_anchors_stay_unique): a footnote label defined
+    /// twice gave two elements the same id. The second definition is dropped, as on GitHub.
+    #[test]
+    fn a_second_definition_of_a_footnote_is_dropped() {
+        let out = render(
+            "Un fait[^1].\n\n[^1]: La source.\n\n[^1]: Une autre.\n",
+            "cas/x/",
+            "/",
+        );
+        assert_eq!(anchors(&out.html), ["1"], "{}", out.html);
+        assert!(out.html.contains("La source."));
+        assert!(!out.html.contains("Une autre."), "{}", out.html);
+    }
+
+    /// Found by `tests/properties.rs` (the_build_is_deterministic, which checks that no page
+    /// has the same id twice): a heading « Contenu » took the id of the page's main region,
+    /// the target of the « Aller au contenu » link.
+    #[test]
+    fn headings_never_take_an_id_of_the_page() {
+        let out = render(
+            "## Contenu\n\n## Source 1\n\n## Titre cas liés\n\n## Contenu\n",
+            "cas/x/",
+            "/",
+        );
+        assert_eq!(
+            anchors(&out.html),
+            [
+                "section-contenu",
+                "section-source-1",
+                "section-titre-cas-lies",
+                "section-contenu-2"
+            ],
+            "{}",
+            out.html
+        );
+    }
+
+    /// Found by `tests/properties.rs` (typography_never_touches_urls): an apostrophe between
+    /// two letters of a URL became a typographic one, and the URL a different one.
+    #[test]
+    fn typography_leaves_apostrophes_and_guillemets_in_urls_alone() {
+        assert_eq!(
+            typography("voir https://ex.org/l'office et l'office"),
+            "voir https://ex.org/l'office et l’office"
+        );
+        assert_eq!(typography("www.ex.fr/«a»"), "www.ex.fr/«a»");
+        let out = render("Voir https://a.fr/a'b.\n", "cas/x/", "/");
+        assert!(out.html.contains("https://a.fr/a'b."), "{}", out.html);
+    }
+
+    /// A long word with many punctuation marks: whether it is a URL is decided once, not at
+    /// every mark (it was quadratic: minutes for a few hundred kilobytes).
+    #[test]
+    fn typography_is_linear_in_long_words() {
+        let word = "x!)".repeat(100_000);
+        let started = std::time::Instant::now();
+        let out = typography(&word);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        assert_eq!(out.chars().filter(|&c| c == NNBSP).count(), 100_000);
+    }
+
     #[test]
     fn internal_links_are_resolved_and_rewritten_under_the_base_path() {
         let out = render(
@@ -470,6 +694,54 @@ mod tests {
             ["villes/avignon/", "cas/carpentras/", "villes/orange/"]
         );
         assert_eq!(out.internal_links[1].offset, 26);
+    }
+
+    #[test]
+    fn dangerous_links_and_images_never_become_live() {
+        for raw_html in [RawHtml::Sanitised, RawHtml::Allowed] {
+            let out = render_with(
+                "[x](javascript:alert(1)) [y](JavaScript&colon;alert(2) \"t\") <vbscript:msgbox> ![i](data:image/png;base64,AA) [ok](/villes/a/)\n\n[r]: javascript:alert(3)\n\n[ref][r]",
+                "cas/x/",
+                "/",
+                raw_html,
+            );
+            assert_eq!(out.html.matches("href=").count(), 1, "{}", out.html);
+            assert!(!out.html.contains("<img"), "{}", out.html);
+            assert!(
+                out.html
+                    .contains("<p>x y vbscript:msgbox i <a href=\"/villes/a/\">ok</a></p>"),
+                "{}",
+                out.html
+            );
+            assert!(out.html.contains("<p>ref</p>"), "{}", out.html);
+        }
+    }
+
+    #[test]
+    fn raw_html_is_cleaned_by_default_and_kept_when_allowed() {
+        let source = "<div class=\"encart\" onclick=\"alert(1)\">Encart</div>\n\nTexte <span style=\"color:red\">rouge</span><script>alert(1)</script>.\n";
+        let cleaned = render(source, "cas/x/", "/").html;
+        assert!(
+            cleaned.contains("<div class=\"encart\">Encart</div>"),
+            "{cleaned}"
+        );
+        assert!(cleaned.contains("Texte <span>rouge</span>."), "{cleaned}");
+        assert!(!cleaned.contains("alert"), "{cleaned}");
+        let kept = render_with(source, "cas/x/", "/", RawHtml::Allowed).html;
+        assert!(kept.contains("onclick=\"alert(1)\""), "{kept}");
+        assert!(kept.contains("<script>alert(1)</script>"), "{kept}");
+    }
+
+    #[test]
+    fn heading_attributes_follow_the_raw_html_rule() {
+        let source = "## Titre {#t onmouseover=alert(1) style=x data-note=1 lang=oc}\n";
+        let cleaned = render(source, "cas/x/", "/").html;
+        assert_eq!(
+            cleaned,
+            "<h2 id=\"t\" data-note=\"1\" lang=\"oc\">Titre</h2>\n"
+        );
+        let kept = render_with(source, "cas/x/", "/", RawHtml::Allowed).html;
+        assert!(kept.contains("onmouseover=\"alert(1)\""), "{kept}");
     }
 
     #[test]

@@ -46,6 +46,24 @@ pub struct SiteConfig {
     /// Map options (`/carte/`).
     #[serde(default)]
     pub carte: MapConfig,
+    /// Raw HTML in Markdown: cleaned by default, kept as written with `autorise`.
+    #[serde(default)]
+    pub html_brut: RawHtml,
+}
+
+/// `html_brut:` in `atlas.yaml`: what becomes of raw HTML written in Markdown.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+pub enum RawHtml {
+    /// Cleaned (see `crate::sanitize`): no script, style, embedded document, event handler,
+    /// inline style or dangerous URL reaches a page.
+    #[default]
+    #[serde(rename = "nettoye")]
+    Sanitised,
+    /// Kept as written, for sites whose every editor is trusted.
+    #[serde(rename = "autorise")]
+    Allowed,
 }
 
 /// `carte:` in `atlas.yaml`: options of the maps.

@@ -15,7 +15,8 @@ mod synergies;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -216,7 +217,7 @@ pub fn render_site(
     analysis: &Analysis,
     theme: &Theme,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    render_site_cached(site, analysis, theme, None)
+    render_site_cached(site, analysis, theme, None).map(|rendered| rendered.files)
 }
 
 /// [`render_site`] for `serve`: a page whose template and context did not change since the
@@ -227,11 +228,18 @@ pub fn render_site_cached(
     analysis: &Analysis,
     theme: &Theme,
     cache: Option<&crate::incremental::Cache>,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let mut timings = RenderTimings::default();
+    let mut clock = Instant::now();
+    let mut lap = |slot: &mut Duration| {
+        *slot = clock.elapsed();
+        clock = Instant::now();
+    };
     let ctx = Ctx {
         site,
         ix: &analysis.indexes,
         an: analysis,
+        memo: Memo::new(site, analysis),
     };
     let mut diagnostics = Vec::new();
 
@@ -240,49 +248,86 @@ pub fn render_site_cached(
         .cases
         .par_iter()
         .map(|case| {
-            markdown::render(
+            markdown::render_with(
                 &case.body,
                 &format!("cas/{}/", case.slug),
                 &site.config.base_path,
+                site.config.html_brut,
             )
         })
         .collect();
-    let introduction = site
-        .config
-        .introduction
-        .as_deref()
-        .map(|text| markdown::render(text, "", &site.config.base_path));
+    let introduction =
+        site.config.introduction.as_deref().map(|text| {
+            markdown::render_with(text, "", &site.config.base_path, site.config.html_brut)
+        });
     let opportunity_bodies: Vec<markdown::RenderedMarkdown> = site
         .opportunities
         .iter()
-        .map(|o| markdown::render(&o.body, "opportunites/", &site.config.base_path))
+        .map(|o| {
+            markdown::render_with(
+                &o.body,
+                "opportunites/",
+                &site.config.base_path,
+                site.config.html_brut,
+            )
+        })
         .collect();
     let opportunity_html: Vec<String> = opportunity_bodies.iter().map(|b| b.html.clone()).collect();
+    lap(&mut timings.markdown);
 
-    let mut pages = Vec::new();
-    pages.push(ctx.home_page(introduction.as_ref().map(|m| m.html.as_str())));
-    pages.push(ctx.cities_page());
-    for (index, city) in site.cities.iter().enumerate() {
-        pages.push(ctx.city_page(index, city, &opportunity_html));
-    }
-    pages.push(ctx.cases_page());
-    for (index, case) in site.cases.iter().enumerate() {
-        pages.push(ctx.case_page(index, case, &case_bodies[index].html));
-    }
-    pages.extend(ctx.taxonomy_pages(&opportunity_html));
-    pages.extend(ctx.synergy_pages());
-    pages.extend(ctx.actor_pages());
-    pages.extend(ctx.opportunity_pages(&opportunity_html));
-    pages.push(ctx.epcis_page());
-    for index in 0..site.epcis.len() {
-        pages.push(ctx.epci_page(index));
-    }
+    // Page contexts are pure functions of the analysis: the groups are built in parallel,
+    // then put back in a fixed order (the output must not depend on scheduling).
+    let intro_html = introduction.as_ref().map(|m| m.html.as_str());
+    let ((mut pages, tail), data_files) =
+        rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let mut pages = vec![ctx.home_page(intro_html), ctx.cities_page()];
+                        pages.par_extend(
+                            site.cities
+                                .par_iter()
+                                .enumerate()
+                                .map(|(index, city)| ctx.city_page(index, city, &opportunity_html)),
+                        );
+                        pages.push(ctx.cases_page());
+                        pages.par_extend(site.cases.par_iter().enumerate().map(|(index, case)| {
+                            ctx.case_page(index, case, &case_bodies[index].html)
+                        }));
+                        pages
+                    },
+                    || {
+                        let (mut first, second) = rayon::join(
+                            || {
+                                let mut pages = ctx.taxonomy_pages(&opportunity_html);
+                                pages.extend(ctx.synergy_pages());
+                                pages.extend(ctx.actor_pages());
+                                pages
+                            },
+                            || {
+                                let mut pages = ctx.opportunity_pages(&opportunity_html);
+                                pages.push(ctx.epcis_page());
+                                for index in 0..site.epcis.len() {
+                                    pages.push(ctx.epci_page(index));
+                                }
+                                pages
+                            },
+                        );
+                        first.extend(second);
+                        first
+                    },
+                )
+            },
+            || ctx.opendata_files(),
+        );
+    pages.extend(tail);
+    // Maps come after: they also add a small map to the city and intercommunality pages.
     ctx.add_map_pages(&mut pages);
     pages.push(ctx.observatory_page());
     pages.push(ctx.search_page());
-    let data_files = ctx.opendata_files();
     pages.push(ctx.opendata_page(&data_files));
     pages.push(ctx.not_found_page());
+    lap(&mut timings.pages);
 
     // Internal links written in Markdown must point to a page or a static file.
     let known: BTreeSet<&str> = pages
@@ -410,27 +455,34 @@ pub fn render_site_cached(
     };
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
-    let rendered: Vec<Result<OutputFile, Diagnostic>> = pages
-        .par_iter()
+    // Templates, then minification: two parallel passes, so that `--timings` can tell them
+    // apart. A page whose bytes come from the cache (`serve`) skips both.
+    // Converted once: Tera values share their maps and lists, so every page gets it for free.
+    let site_for_templates = tera::Value::from_serializable(&site_value);
+    let rendered: Vec<Result<Rendering, Diagnostic>> = pages
+        .par_iter_mut()
         .map(|page| {
+            // The context is not needed once the page is rendered: dropping it here keeps the
+            // peak memory down on large sites.
+            let page_context = std::mem::take(&mut page.context);
             // `serve` (incremental): same template, same context, same bytes as last time.
             let cached = cache.zip(site_key).map(|(c, site_key)| {
                 (
                     c.pages(),
-                    c.pages().key(page.template, &page.context, site_key),
+                    c.pages().key(page.template, &page_context, site_key),
                 )
             });
-            if let Some(bytes) = cached.and_then(|(pages, key)| pages.get(&page.output, key)) {
-                return Ok(OutputFile {
-                    path: page.output.clone(),
-                    bytes,
-                });
+            if let Some(bytes) = cached
+                .as_ref()
+                .and_then(|(pages, key)| pages.get(&page.output, *key))
+            {
+                return Ok(Rendering::Done(bytes));
             }
             let mut context = tera::Context::new();
-            context.insert("site", &site_value);
-            if let Value::Object(map) = &page.context {
+            context.insert_value("site", site_for_templates.clone());
+            if let Value::Object(map) = page_context {
                 for (key, value) in map {
-                    context.insert(key.clone(), value);
+                    context.insert(key, &value);
                 }
             }
             let html = theme
@@ -451,24 +503,13 @@ pub fn render_site_cached(
                         ),
                     )
                 })?;
-            let bytes = if site.config.minifier {
-                minify_html::minify(html.as_bytes(), &minify_config)
-            } else {
-                html.into_bytes()
-            };
-            if let Some((pages, key)) = cached {
-                pages.put(&page.output, key, &bytes);
-            }
-            Ok(OutputFile {
-                path: page.output.clone(),
-                bytes,
-            })
+            Ok(Rendering::Html(html, cached.map(|(_, key)| key)))
         })
         .collect();
-    let mut files = Vec::with_capacity(rendered.len() + theme.statics.len());
+    let mut renderings = Vec::with_capacity(rendered.len());
     for result in rendered {
         match result {
-            Ok(file) => files.push(file),
+            Ok(rendering) => renderings.push(rendering),
             Err(error) => diagnostics.push(error),
         }
     }
@@ -476,6 +517,34 @@ pub fn render_site_cached(
         diagnostics.truncate(20);
         return Err(diagnostics);
     }
+    lap(&mut timings.templates);
+
+    let mut files: Vec<OutputFile> = renderings
+        .into_par_iter()
+        .zip(pages.par_iter())
+        .map(|(rendering, page)| {
+            let bytes = match rendering {
+                Rendering::Done(bytes) => bytes,
+                Rendering::Html(html, key) => {
+                    let bytes = if site.config.minifier {
+                        minify_html::minify(html.as_bytes(), &minify_config)
+                    } else {
+                        html.into_bytes()
+                    };
+                    if let (Some(cache), Some(key)) = (cache, key) {
+                        cache.pages().put(&page.output, key, &bytes);
+                    }
+                    bytes
+                }
+            };
+            OutputFile {
+                path: page.output.clone(),
+                bytes,
+            }
+        })
+        .collect();
+    lap(&mut timings.minify);
+    files.reserve(theme.statics.len() + data_files.len() + 8);
     for (path, bytes) in &theme.statics {
         files.push(OutputFile {
             path: path.clone(),
@@ -485,10 +554,43 @@ pub fn render_site_cached(
     let bundle =
         search::search_bundle(&files, &indexed, &site.config.langue).map_err(|e| vec![e])?;
     files.extend(bundle);
+    lap(&mut timings.search);
     files.extend(data_files);
     files.extend(ctx.feed_files(&pages));
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    lap(&mut timings.exports);
+    Ok(Rendered { files, timings })
+}
+
+/// A page after its template: its HTML, with its cache key in `serve`, or its final bytes
+/// when the cache had them.
+enum Rendering {
+    Html(String, Option<crate::incremental::PageKey>),
+    Done(Vec<u8>),
+}
+
+/// The rendered site and where the render stage spent its time.
+#[derive(Debug)]
+pub struct Rendered {
+    pub files: Vec<OutputFile>,
+    pub timings: RenderTimings,
+}
+
+/// Wall time of each step of the render stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderTimings {
+    /// Markdown to HTML, with typography (case studies, opportunities, introduction).
+    pub markdown: Duration,
+    /// Page contexts, maps, charts, open data, link checks.
+    pub pages: Duration,
+    /// Tera templates.
+    pub templates: Duration,
+    /// minify-html (zero when `minifier: false`).
+    pub minify: Duration,
+    /// The Pagefind index.
+    pub search: Duration,
+    /// Feeds, sitemap and sorting.
+    pub exports: Duration,
 }
 
 fn broken_link(
@@ -596,6 +698,30 @@ struct Ctx<'a> {
     site: &'a Site,
     ix: &'a Indexes,
     an: &'a Analysis,
+    /// Values that many pages repeat (a city's link, a case study's card, an opportunity),
+    /// built once on first use and cloned after: typography and URLs are not redone for
+    /// every page that mentions them.
+    memo: Memo,
+}
+
+#[derive(Default)]
+struct Memo {
+    city_links: Vec<OnceLock<Value>>,
+    strategy_links: Vec<OnceLock<Value>>,
+    case_summaries: Vec<OnceLock<Value>>,
+    opportunities: Vec<OnceLock<Value>>,
+}
+
+impl Memo {
+    fn new(site: &Site, analysis: &Analysis) -> Memo {
+        let cells = |n: usize| (0..n).map(|_| OnceLock::new()).collect();
+        Memo {
+            city_links: cells(site.cities.len()),
+            strategy_links: cells(site.strategies.len()),
+            case_summaries: cells(site.cases.len()),
+            opportunities: cells(analysis.opportunities.len()),
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -619,13 +745,21 @@ impl Ctx<'_> {
     }
 
     fn city_link(&self, index: usize) -> Value {
-        let city = &self.site.cities[index];
-        json!({"nom": typography(&city.nom), "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
+        self.memo.city_links[index]
+            .get_or_init(|| {
+                let city = &self.site.cities[index];
+                json!({"nom": typography(&city.nom), "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
+            })
+            .clone()
     }
 
     fn strategy_link(&self, index: usize) -> Value {
-        let s = &self.site.strategies[index];
-        json!({"nom": typography(&s.nom), "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
+        self.memo.strategy_links[index]
+            .get_or_init(|| {
+                let s = &self.site.strategies[index];
+                json!({"nom": typography(&s.nom), "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
+            })
+            .clone()
     }
 
     fn channel_link(&self, index: usize) -> Value {
@@ -672,6 +806,12 @@ impl Ctx<'_> {
     }
 
     fn case_summary(&self, index: usize) -> Value {
+        self.memo.case_summaries[index]
+            .get_or_init(|| self.build_case_summary(index))
+            .clone()
+    }
+
+    fn build_case_summary(&self, index: usize) -> Value {
         let case = &self.site.cases[index];
         json!({
             "titre": typography(&case.titre),
@@ -845,6 +985,8 @@ impl Ctx<'_> {
 
     fn city_page(&self, index: usize, city: &City, opportunity_html: &[String]) -> Page {
         let url = format!("villes/{}/", city.slug);
+        let (opportunities, opportunity_count) =
+            self.city_opportunities(index, opportunity_html, synergies::SECTION_LIMIT);
         // The card's strategies, then those only a case study about the city documents, so
         // that the city page agrees with the strategy pages (which count both).
         let mut all_strategies: Vec<TermFact> = city.strategies.clone();
@@ -925,7 +1067,8 @@ impl Ctx<'_> {
                 "maturite": self.maturity(index),
                 "villes_proches": self.closest_cities(index),
                 "acteurs": self.actors_of_city(index),
-                "opportunites": self.city_opportunities(index, opportunity_html),
+                "opportunites": opportunities,
+                "nb_opportunites": opportunity_count,
                 "url_opportunites": self.url(&format!("opportunites/villes/{}/", city.slug)),
             }),
         }
@@ -1107,6 +1250,15 @@ impl Ctx<'_> {
                         link
                     })
                     .collect();
+                let (opportunities, opportunity_count) = if taxonomy.slug == "strategies" {
+                    self.strategy_opportunities(
+                        i,
+                        opportunity_html,
+                        synergies::STRATEGY_SECTION_LIMIT,
+                    )
+                } else {
+                    (Vec::new(), 0)
+                };
                 pages.push(Page {
                     url: url.clone(),
                     output: format!("{url}index.html"),
@@ -1123,7 +1275,8 @@ impl Ctx<'_> {
                         },
                         "villes": facts,
                         "cas": taxonomy.cases[i].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
-                        "opportunites": if taxonomy.slug == "strategies" { json!(self.strategy_opportunities(i, opportunity_html)) } else { json!([]) },
+                        "opportunites": opportunities,
+                        "nb_opportunites": opportunity_count,
                     }),
                 });
             }

@@ -25,6 +25,8 @@ pub struct ResolveOptions {
     pub base_url: Option<String>,
     /// Keep case studies marked `statut: brouillon` (`--drafts`).
     pub drafts: bool,
+    /// Turns minification off whatever `atlas.yaml` says (`--no-minify`).
+    pub no_minify: bool,
 }
 
 /// The validated site configuration.
@@ -44,6 +46,8 @@ pub struct Config {
     pub synergies: SynergyConfig,
     /// Map options and the commune outlines they name (see [`crate::geo`]).
     pub carte: crate::geo::MapData,
+    /// Raw HTML in Markdown: cleaned, or kept as written (see [`crate::sanitize`]).
+    pub html_brut: crate::model::RawHtml,
 }
 
 /// A source of a fact, validated.
@@ -815,6 +819,9 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
     }
     opportunities.sort_by(|a, b| a.slug.cmp(&b.slug));
     crate::geo::resolve_map(loaded, &cities, config.as_mut(), &mut d);
+    if let Some(config) = &config {
+        d.extend(markdown_warnings(config, loaded, &cases, &opportunities));
+    }
 
     let has_error = d.iter().any(Diagnostic::is_error);
     let site = match config {
@@ -840,6 +847,88 @@ pub fn resolve(loaded: &LoadedSite, options: &ResolveOptions) -> (Option<Site>, 
         _ => None,
     };
     (site, d)
+}
+
+/// Warnings for what rendering removes from the Markdown of case studies, opportunities and
+/// the introduction: raw HTML outside the allow-list, dangerous links (see
+/// [`crate::sanitize::audit`]).
+fn markdown_warnings(
+    config: &Config,
+    loaded: &LoadedSite,
+    cases: &[Case],
+    opportunities: &[EditorialOpportunity],
+) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
+    let bodies: Vec<(&str, usize, &str, &Arc<str>)> = cases
+        .iter()
+        .map(|c| (c.body.as_str(), c.body_line, c.file.as_str(), &c.text))
+        .chain(
+            opportunities
+                .iter()
+                .map(|o| (o.body.as_str(), o.body_line, o.file.as_str(), &o.text)),
+        )
+        .collect();
+    let mut out: Vec<Diagnostic> = bodies
+        .par_iter()
+        .flat_map_iter(|&(body, body_line, file, text)| {
+            crate::sanitize::audit(body, config.html_brut)
+                .into_iter()
+                .map(move |finding| {
+                    let before = &body[..char_floor(body, finding.offset)];
+                    let line = body_line + before.matches('\n').count();
+                    let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                        .chars()
+                        .count()
+                        + 1;
+                    Diagnostic::warning(finding.code, file, finding.message).at(
+                        text,
+                        line,
+                        column,
+                        finding.span_chars,
+                    )
+                })
+        })
+        .collect();
+    if let (Some(introduction), Some(parsed)) = (&config.introduction, &loaded.config) {
+        // The line of the text in atlas.yaml: after `introduction: |`, or on it.
+        let key = parsed
+            .file
+            .text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with("introduction:"));
+        for finding in crate::sanitize::audit(introduction, config.html_brut) {
+            let diagnostic =
+                Diagnostic::warning(finding.code, parsed.file.display.clone(), finding.message);
+            out.push(match key {
+                Some((index, l)) => {
+                    let block = l["introduction:".len()..]
+                        .trim_start()
+                        .starts_with(['|', '>']);
+                    let within = introduction[..char_floor(introduction, finding.offset)]
+                        .matches('\n')
+                        .count();
+                    diagnostic.at(
+                        &parsed.file.text,
+                        index + 1 + usize::from(block) + within,
+                        0,
+                        1,
+                    )
+                }
+                None => diagnostic,
+            });
+        }
+    }
+    out
+}
+
+/// The largest char boundary of `text` at or before `offset`.
+fn char_floor(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// The facts of a card as written: a city card or an actor card.
@@ -1184,11 +1273,12 @@ fn resolve_config(
         base_path,
         langue: config.langue.value.clone(),
         theme: config.theme.value.clone(),
-        minifier: config.minifier,
+        minifier: config.minifier && !options.no_minify,
         editeur: config.editeur.clone(),
         introduction: config.introduction.clone(),
         synergies: config.synergies.clone(),
         carte: crate::geo::MapData::default(),
+        html_brut: config.html_brut,
     })
 }
 

@@ -300,7 +300,7 @@ pub fn new_case(
         }
     }
     let path = root.join(CASES_DIR).join(format!("{slug}.md"));
-    if let Some(existing) = find_case(&root.join(CASES_DIR), &slug) {
+    if let Some(existing) = find_file(&root.join(CASES_DIR), &slug, &["md"]) {
         errors.push(refuse_existing(
             root,
             &existing,
@@ -315,13 +315,17 @@ pub fn new_case(
     Ok(path)
 }
 
-/// A case study with this slug anywhere under `content/cas/` (slugs are unique across folders).
-fn find_case(dir: &Path, slug: &str) -> Option<PathBuf> {
+/// A file named `slug` with one of `extensions` anywhere under `dir`: `load` reads the
+/// sub-folders of `content/cas/` and `content/villes/` too, and a slug is unique across them.
+fn find_file(dir: &Path, slug: &str, extensions: &[&str]) -> Option<PathBuf> {
     walkdir::WalkDir::new(dir)
+        .follow_links(true)
         .into_iter()
         .filter_map(Result::ok)
         .find(|e| {
-            e.path().extension().is_some_and(|x| x == "md")
+            e.path()
+                .extension()
+                .is_some_and(|x| extensions.iter().any(|wanted| x == *wanted))
                 && e.path().file_stem().is_some_and(|s| s == slug)
         })
         .map(walkdir::DirEntry::into_path)
@@ -339,14 +343,12 @@ pub fn new_city(root: &Path, nom: &str, today: &str) -> Result<PathBuf, Diagnost
     }
     let dir = root.join(CITIES_DIR);
     let path = dir.join(format!("{slug}.yaml"));
-    for existing in [path.clone(), dir.join(format!("{slug}.yml"))] {
-        if existing.exists() {
-            return Err(refuse_existing(
-                root,
-                &existing,
-                &format!("la fiche {}", quoted(&slug)),
-            ));
-        }
+    if let Some(existing) = find_file(&dir, &slug, &["yaml", "yml"]) {
+        return Err(refuse_existing(
+            root,
+            &existing,
+            &format!("la fiche {}", quoted(&slug)),
+        ));
     }
     let slugs = Slugs::read(root);
     write_file(&path, &city_skeleton(nom, &slugs, today))
@@ -370,6 +372,9 @@ theme: default
 minifier: true
 # Qui publie l'atlas (pied de page, auteur du flux Atom).
 # editeur: Groupe de travail marketing territorial
+# HTML écrit dans le Markdown : nettoyé par défaut (ni script, ni style, ni attribut on…).
+# « autorise » le publie tel quel : seulement si tous les rédacteurs sont de confiance.
+# html_brut: autorise
 introduction: |
   Cet atlas décrit, ville par ville, ce que font les communes du territoire pour se rendre attractives, et où elles peuvent agir ensemble.
 
@@ -618,6 +623,22 @@ mod tests {
             text.contains("\n# epci: ca-du-grand-avignon-coga\n"),
             "{text}"
         );
+    }
+
+    /// Found by `tests/properties.rs` (new_files_get_unique_valid_slugs): `new ville` looked
+    /// for `content/villes/<slug>.yaml` only, but cards in sub-folders are cities too, and
+    /// it wrote a second city with the slug of `archives/sorgues.yaml`.
+    #[test]
+    fn new_city_refuses_a_slug_taken_in_a_sub_folder() {
+        let site = tempfile::tempdir().unwrap();
+        let archives = site.path().join(CITIES_DIR).join("archives");
+        std::fs::create_dir_all(&archives).unwrap();
+        std::fs::write(archives.join("sorgues.yml"), "nom: Sorgues\n").unwrap();
+        let error = new_city(site.path(), "Sorgues", "2026-11-27").unwrap_err();
+        assert_eq!(error.code, "fichier-existant");
+        assert_eq!(error.file, "content/villes/archives/sorgues.yml");
+        assert!(!site.path().join(CITIES_DIR).join("sorgues.yaml").exists());
+        assert!(new_city(site.path(), "Sorgues-bis", "2026-11-27").is_ok());
     }
 
     #[test]

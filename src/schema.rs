@@ -123,6 +123,9 @@ fn type_doc(name: &str) -> Option<&'static str> {
         "AudienceFigure" => "Un chiffre d'audience daté, seulement s'il est sourcé.",
         "LabelFact" => "Un label ou une distinction.",
         "EventFact" => "Un événement.",
+        "RawHtml" => {
+            "HTML brut écrit dans le Markdown : « nettoye » (par défaut) retire ce qui pourrait exécuter du code ou enfreindre la politique de sécurité du site (script, style, iframe, object, embed, form, attributs on… et style, adresses javascript:, vbscript: et data:) ; « autorise » le publie tel quel, pour un site dont tous les rédacteurs sont de confiance."
+        }
         "CaseStatus" => {
             "« publie » : publiée ; « brouillon » : publiée seulement avec « build --drafts »."
         }
@@ -172,6 +175,10 @@ fn field_doc(owner: &str, field: &str) -> Option<(&'static str, Rule)> {
         ),
         ("SiteConfig", "introduction") => (
             "Texte de la page d'accueil, en Markdown ; ses liens internes sont vérifiés.",
+            None,
+        ),
+        ("SiteConfig", "html_brut") => (
+            "HTML brut écrit dans le Markdown : « nettoye » (par défaut) retire scripts, styles, cadres, formulaires, attributs on… et style et adresses dangereuses, avec un avertissement ; « autorise » le publie tel quel (site de confiance seulement).",
             None,
         ),
         ("SiteConfig", "carte") => (

@@ -1,81 +1,401 @@
-//! Stage 5, **write**: put the rendered files on disk atomically.
+//! Stage 5, **write**: put the rendered files on disk atomically, and fast.
 //!
-//! Everything is written into a fresh temporary folder next to the output (same file system,
-//! so renames are atomic), and only when every file is written does it replace the output.
+//! 1. **Recover** ([`recover`]): a build killed at any point (kill -9, a closed terminal, a
+//!    crash) may have left folders beside the output, named after the output and the process
+//!    that made them (`.public.tmp-<pid>-<n>`, `.public.old-<pid>-<n>`, `.public.del-<pid>-<n>`).
+//!    Those of dead processes are removed; when the output itself is missing (a kill between
+//!    the two renames of the fallback swap below), the old output is first renamed back.
+//! 2. **Write** everything into a fresh staging folder `.public.tmp-<pid>-<n>` next to the
+//!    output (same file system, so renames are atomic): every folder is created once, level
+//!    by level, then the files are written in parallel. No file is fsynced: the guarantee is
+//!    against an interrupted process, not a power cut (which would need a sync of every file).
+//! 3. **Swap**: on Linux, `renameat2(RENAME_EXCHANGE)` exchanges the staging folder and the
+//!    output in one step, so the output path always names a complete site, the old one or the
+//!    new one. Elsewhere, or on a file system without it, two renames (output → `.old`,
+//!    staging → output), which step 1 repairs if interrupted in between.
+//! 4. **Delete** the old site, in parallel. A `.old` folder is renamed `.del` before its
+//!    deletion starts, so that a `.old` folder is always complete and safe to restore.
+//!
 //! A failed build therefore leaves the previous output exactly as it was, and files of an
 //! older build never survive, since the new output is a new folder.
 
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
 
 use crate::render::OutputFile;
 
+/// The three kinds of folders a build makes beside the output.
+const STAGING: &str = "tmp";
+const OLD: &str = "old";
+const DELETING: &str = "del";
+
+/// Folders of this process that are in use: never taken for leftovers of a dead process
+/// that had the same pid.
+static IN_USE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
 /// Writes `files` to `output`, replacing it whole. On error, `output` is untouched and the
-/// temporary folder is removed.
+/// temporary folder is removed. The error says, in French, which path could not be written
+/// and why.
 pub fn write_atomically(output: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let parent = match output.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "public".to_string());
-    let staging = unique_sibling(&parent, &format!(".{name}.tmp"));
-    let result =
-        write_all(&staging, files).and_then(|()| swap_in(&staging, output, &parent, &name));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
+    let (parent, name) = split(output);
+    std::fs::create_dir_all(&parent).map_err(|e| failed("création du dossier", &parent, e))?;
+    recover(output)?;
+    let staging = Claimed::new(&parent, &name, STAGING);
+    let result = write_all(&staging.path, files)
+        .and_then(|()| swap_in(&staging.path, output, &parent, &name));
+    // After a successful exchange the staging path holds the old site: deleted either way.
+    remove_tree(&staging.path);
     result
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> io::Result<()> {
-    std::fs::create_dir(staging)?;
-    for file in files {
-        let path = staging.join(&file.path);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+/// Repairs what an interrupted build left beside `output`: puts the old output back when the
+/// output is missing, and deletes the temporary folders of processes that are gone. Folders
+/// of a build still running (another process) are left alone. Called by every build.
+pub fn recover(output: &Path) -> io::Result<()> {
+    let (parent, name) = split(output);
+    let entries = match std::fs::read_dir(&parent) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(failed("lecture du dossier", &parent, error)),
+    };
+    let mut leftovers: Vec<(&'static str, PathBuf)> = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some((kind, pid)) = parse_sibling(&file_name, &name) else {
+            continue;
+        };
+        let path = entry.path();
+        if !owner_is_gone(pid, &path) {
+            continue;
         }
-        std::fs::write(&path, &file.bytes)?;
+        leftovers.push((kind, path));
+    }
+    leftovers.sort();
+    let output_exists = std::fs::symlink_metadata(output).is_ok();
+    if !output_exists && let Some(index) = leftovers.iter().rposition(|(kind, _)| *kind == OLD) {
+        let (_, old) = leftovers.remove(index);
+        std::fs::rename(&old, output).map_err(|e| failed("restauration de", output, e))?;
+    }
+    for (kind, path) in leftovers {
+        if kind == OLD {
+            // Renamed first, so that a `.old` folder is never a partial one.
+            let doomed = unique_sibling(&parent, &name, DELETING);
+            if std::fs::rename(&path, &doomed).is_ok() {
+                remove_tree(&doomed);
+                continue;
+            }
+        }
+        remove_tree(&path);
     }
     Ok(())
 }
 
-/// Moves the old output aside, moves the new one in, then deletes the old one. If the second
-/// rename fails, the old output is put back.
+/// The folder that holds `output` and the output's own name.
+fn split(output: &Path) -> (PathBuf, String) {
+    let parent = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "public".to_string());
+    (parent, name)
+}
+
+/// `.public.tmp-123-4` → (`tmp`, 123) when `name` is `public`.
+fn parse_sibling(file_name: &std::ffi::OsStr, name: &str) -> Option<(&'static str, u32)> {
+    let file_name = file_name.to_str()?;
+    let rest = file_name
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?;
+    let (kind, rest) = rest.split_once('-')?;
+    let kind = [STAGING, OLD, DELETING].into_iter().find(|k| *k == kind)?;
+    let (pid, counter) = rest.split_once('-')?;
+    counter.parse::<u64>().ok()?;
+    Some((kind, pid.parse().ok()?))
+}
+
+/// Whether the process that made `path` is gone, so that `path` is a leftover.
+fn owner_is_gone(pid: u32, path: &Path) -> bool {
+    if pid == std::process::id() {
+        let in_use = IN_USE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        return !in_use.as_ref().is_some_and(|set| set.contains(path));
+    }
+    !process_is_alive(pid)
+}
+
+#[cfg(unix)]
+fn process_is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // Signal 0 checks that the process exists without touching it.
+    // SAFETY: kill(2) with signal 0 has no effect on the target; it only reads the pid.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_is_alive(_pid: u32) -> bool {
+    // Cannot tell: a leftover stays until a build on a system that can tell.
+    true
+}
+
+/// A new folder name beside the output, reserved for this process until dropped.
+struct Claimed {
+    path: PathBuf,
+}
+
+impl Claimed {
+    fn new(parent: &Path, name: &str, kind: &str) -> Claimed {
+        let path = unique_sibling(parent, name, kind);
+        IN_USE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert_with(HashSet::new)
+            .insert(path.clone());
+        Claimed { path }
+    }
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        if let Some(set) = IN_USE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            set.remove(&self.path);
+        }
+    }
+}
+
+/// A name next to the output that no other build uses: `.public.tmp-<pid>-<counter>`.
+fn unique_sibling(parent: &Path, name: &str, kind: &str) -> PathBuf {
+    let pid = std::process::id();
+    loop {
+        let counter = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = parent.join(format!(".{name}.{kind}-{pid}-{counter}"));
+        if std::fs::symlink_metadata(&candidate).is_err() {
+            return candidate;
+        }
+    }
+}
+
+/// Writes every file below `staging`, a folder that does not exist yet.
+fn write_all(staging: &Path, files: &[OutputFile]) -> io::Result<()> {
+    std::fs::create_dir(staging).map_err(|e| failed("création du dossier", staging, e))?;
+    // Every folder once, parents before children: one level at a time, each in parallel.
+    let mut levels: BTreeMap<usize, HashSet<&str>> = BTreeMap::new();
+    for file in files {
+        check_relative(&file.path)?;
+        let mut end = 0;
+        let mut depth = 0;
+        while let Some(slash) = file.path[end..].find('/') {
+            end += slash;
+            depth += 1;
+            levels.entry(depth).or_default().insert(&file.path[..end]);
+            end += 1;
+        }
+    }
+    for folders in levels.values() {
+        folders.par_iter().try_for_each(|folder| {
+            let path = staging.join(folder);
+            std::fs::create_dir(&path).map_err(|e| failed("création du dossier", &path, e))
+        })?;
+    }
+    files.par_iter().try_for_each(|file| {
+        let path = staging.join(&file.path);
+        std::fs::write(&path, &file.bytes).map_err(|e| failed("écriture de", &path, e))
+    })
+}
+
+/// Refuses an output path that could land outside the staging folder.
+fn check_relative(path: &str) -> io::Result<()> {
+    let valid = !path.contains(['\0', '\\'])
+        && path
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."))
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if valid {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("chemin de fichier invalide dans le site\u{a0}: «\u{a0}{path}\u{a0}»"),
+        ))
+    }
+}
+
+/// Puts the complete staging folder in place of the output.
 fn swap_in(staging: &Path, output: &Path, parent: &Path, name: &str) -> io::Result<()> {
     match std::fs::symlink_metadata(output) {
         Ok(metadata) if metadata.is_dir() => {
-            let old = unique_sibling(parent, &format!(".{name}.old"));
-            std::fs::rename(output, &old)?;
-            if let Err(error) = std::fs::rename(staging, output) {
-                let _ = std::fs::rename(&old, output);
-                return Err(error);
+            if exchange(staging, output)? {
+                return Ok(());
             }
-            let _ = std::fs::remove_dir_all(&old);
+            // No atomic exchange here: two renames; `recover` repairs an interruption between.
+            let old = Claimed::new(parent, name, OLD);
+            std::fs::rename(output, &old.path).map_err(|e| failed("déplacement de", output, e))?;
+            if let Err(error) = std::fs::rename(staging, output) {
+                let _ = std::fs::rename(&old.path, output);
+                return Err(failed("remplacement de", output, error));
+            }
+            let doomed = unique_sibling(parent, name, DELETING);
+            match std::fs::rename(&old.path, &doomed) {
+                Ok(()) => remove_tree(&doomed),
+                Err(_) => remove_tree(&old.path),
+            }
             Ok(())
         }
         Ok(_) => Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("{} existe et n’est pas un dossier", output.display()),
+            format!(
+                "{} existe et n’est pas un dossier\u{a0}: déplacez ou supprimez ce fichier",
+                output.display()
+            ),
         )),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => std::fs::rename(staging, output),
-        Err(error) => Err(error),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            std::fs::rename(staging, output).map_err(|e| failed("création de", output, e))
+        }
+        Err(error) => Err(failed("lecture de", output, error)),
     }
 }
 
-/// A name next to the output that no other build uses (pid + counter).
-fn unique_sibling(parent: &Path, prefix: &str) -> PathBuf {
-    let pid = std::process::id();
-    for counter in 0.. {
-        let candidate = parent.join(format!("{prefix}-{pid}-{counter}"));
-        if !candidate.exists() {
-            return candidate;
-        }
+/// Exchanges two folders atomically. `Ok(false)` when the system or the file system cannot.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    let to_c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "octet nul dans un chemin"))
+    };
+    let (a_c, b_c) = (to_c(a)?, to_c(b)?);
+    // SAFETY: both pointers are valid NUL-terminated strings that outlive the call.
+    let result = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a_c.as_ptr(),
+            libc::AT_FDCWD,
+            b_c.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if result == 0 {
+        return Ok(true);
     }
-    unreachable!("an unused name always exists")
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        // Old kernels (ENOSYS), file systems without exchange (EINVAL), seccomp filters (EPERM
+        // on some container runtimes): the two-rename fallback.
+        Some(libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP | libc::EPERM) => Ok(false),
+        _ => Err(failed("remplacement de", b, error)),
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Deletes a folder and everything in it, sibling folders in parallel. Best effort: what is
+/// left is a leftover that the next build's [`recover`] removes.
+fn remove_tree(path: &Path) {
+    let entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (e.path(), is_dir)
+            })
+            .collect(),
+        Err(_) => {
+            // Not a folder (or already gone).
+            let _ = std::fs::remove_file(path);
+            return;
+        }
+    };
+    entries.par_iter().for_each(|(entry, is_dir)| {
+        if *is_dir {
+            remove_tree(entry);
+        } else {
+            let _ = std::fs::remove_file(entry);
+        }
+    });
+    let _ = std::fs::remove_dir(path);
+}
+
+/// An I/O error with the path and, in French, what went wrong.
+fn failed(action: &str, path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!(
+            "{action} {} impossible\u{a0}: {}",
+            path.display(),
+            reason(&error)
+        ),
+    )
+}
+
+/// Why an I/O operation failed, in French.
+pub fn reason(error: &io::Error) -> String {
+    use io::ErrorKind as K;
+    let text = match error.kind() {
+        K::StorageFull => "plus de place sur le disque",
+        K::QuotaExceeded => "quota de disque dépassé",
+        K::ReadOnlyFilesystem => "système de fichiers en lecture seule",
+        K::PermissionDenied => "permission refusée",
+        K::NotFound => "introuvable",
+        K::NotADirectory => "un élément du chemin est un fichier, pas un dossier",
+        K::IsADirectory => "un dossier porte déjà ce nom",
+        K::AlreadyExists => "existe déjà",
+        K::DirectoryNotEmpty => "le dossier n’est pas vide",
+        K::InvalidFilename => "nom de fichier trop long ou invalide",
+        K::FileTooLarge => "fichier trop volumineux pour ce système de fichiers",
+        K::CrossesDevices => "le dossier temporaire et la sortie sont sur deux disques",
+        _ => match error.raw_os_error() {
+            #[cfg(unix)]
+            Some(libc::EPERM) => "opération non permise",
+            #[cfg(unix)]
+            Some(libc::EMFILE | libc::ENFILE) => "trop de fichiers ouverts",
+            #[cfg(unix)]
+            Some(libc::EIO) => "erreur d’entrée-sortie du disque",
+            _ => return error.to_string(),
+        },
+    };
+    text.to_string()
+}
+
+/// The names of the leftovers beside `output`, for tests and diagnostics.
+pub fn leftovers(output: &Path) -> Vec<OsString> {
+    let (parent, name) = split(output);
+    let mut found: Vec<OsString> = std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name())
+                .filter(|n| parse_sibling(n, &name).is_some())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
 }
 
 #[cfg(test)]
@@ -89,6 +409,18 @@ mod tests {
         }
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A pid that no process has.
+    const DEAD: u32 = 4_194_304 + 12_345;
+
     #[test]
     fn replaces_the_output_and_drops_stale_files() {
         let dir = tempfile::tempdir().unwrap();
@@ -100,11 +432,7 @@ mod tests {
             "2"
         );
         assert!(!output.join("old.html").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+        assert_eq!(names(dir.path()), vec!["public"]);
     }
 
     #[test]
@@ -113,12 +441,126 @@ mod tests {
         let output = dir.path().join("public");
         write_atomically(&output, &[file("index.html", "good")]).unwrap();
         // A file and a folder with the same path cannot both be written.
-        let error = write_atomically(&output, &[file("x", "1"), file("x/y", "2")]);
-        assert!(error.is_err());
+        let error = write_atomically(&output, &[file("x", "1"), file("x/y", "2")]).unwrap_err();
+        assert!(error.to_string().contains("impossible\u{a0}: "), "{error}");
         assert_eq!(
             std::fs::read_to_string(output.join("index.html")).unwrap(),
             "good"
         );
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(names(dir.path()), vec!["public"]);
+    }
+
+    #[test]
+    fn many_files_in_deep_folders_are_all_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("site/public");
+        let files: Vec<OutputFile> = (0..2000)
+            .map(|i| {
+                file(
+                    &format!("n{}/m{}/p{i}/index.html", i % 7, i % 13),
+                    &i.to_string(),
+                )
+            })
+            .chain([file("index.html", "racine")])
+            .collect();
+        write_atomically(&output, &files).unwrap();
+        for f in &files {
+            assert_eq!(std::fs::read(output.join(&f.path)).unwrap(), f.bytes);
+        }
+        write_atomically(&output, &files[..10]).unwrap();
+        assert!(!output.join(&files[100].path).exists());
+    }
+
+    #[test]
+    fn paths_that_would_leave_the_output_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        for bad in ["../evade.html", "/etc/x", "a//b", "a/./b", "", "a/"] {
+            let error = write_atomically(&output, &[file(bad, "x")]).unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{bad}");
+        }
+        assert!(!dir.path().join("evade.html").exists());
+        assert!(names(dir.path()).is_empty(), "{:?}", names(dir.path()));
+    }
+
+    #[test]
+    fn a_missing_output_is_restored_from_the_old_one_of_a_killed_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        // Killed between the two renames: the old site aside, the new one complete but not
+        // in place, an older deletion half done.
+        let old = dir.path().join(format!(".public.old-{DEAD}-3"));
+        std::fs::create_dir_all(old.join("villes")).unwrap();
+        std::fs::write(old.join("villes/index.html"), "ancien").unwrap();
+        let staging = dir.path().join(format!(".public.tmp-{DEAD}-2"));
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(staging.join("index.html"), "nouveau").unwrap();
+        std::fs::create_dir_all(dir.path().join(format!(".public.del-{DEAD}-1/a"))).unwrap();
+        // Unrelated folders stay.
+        std::fs::create_dir_all(dir.path().join(".public.tmp-x")).unwrap();
+        std::fs::create_dir_all(dir.path().join("public-2")).unwrap();
+        recover(&output).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(output.join("villes/index.html")).unwrap(),
+            "ancien"
+        );
+        assert_eq!(
+            names(dir.path()),
+            vec![".public.tmp-x", "public", "public-2"]
+        );
+        assert!(leftovers(&output).is_empty());
+    }
+
+    #[test]
+    fn leftovers_of_dead_builds_are_removed_and_those_of_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        write_atomically(&output, &[file("index.html", "site")]).unwrap();
+        let dead = dir.path().join(format!(".public.tmp-{DEAD}-0"));
+        std::fs::create_dir_all(dead.join("a/b")).unwrap();
+        std::fs::write(dead.join("a/b/c.html"), "x").unwrap();
+        let dead_old = dir.path().join(format!(".public.old-{DEAD}-1"));
+        std::fs::create_dir_all(&dead_old).unwrap();
+        // pid 1 is always alive: another build in progress.
+        let live = dir.path().join(".public.tmp-1-0");
+        std::fs::create_dir_all(&live).unwrap();
+        // Our own pid, not in use by this process: a dead process that had our pid.
+        let ours = dir
+            .path()
+            .join(format!(".public.tmp-{}-999999", std::process::id()));
+        std::fs::create_dir_all(&ours).unwrap();
+        write_atomically(&output, &[file("index.html", "nouveau")]).unwrap();
+        assert_eq!(names(dir.path()), vec![".public.tmp-1-0", "public"]);
+        assert_eq!(
+            std::fs::read_to_string(output.join("index.html")).unwrap(),
+            "nouveau"
+        );
+    }
+
+    #[test]
+    fn an_output_that_is_a_file_is_refused_in_french() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        std::fs::write(&output, "pas un dossier").unwrap();
+        let error = write_atomically(&output, &[file("index.html", "x")]).unwrap_err();
+        assert!(
+            error.to_string().contains("n’est pas un dossier"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), "pas un dossier");
+        assert_eq!(names(dir.path()), vec!["public"]);
+    }
+
+    #[test]
+    fn sibling_names_are_parsed_strictly() {
+        let parse = |s: &str| parse_sibling(std::ffi::OsStr::new(s), "public");
+        assert_eq!(parse(".public.tmp-12-3"), Some((STAGING, 12)));
+        assert_eq!(parse(".public.old-12-3"), Some((OLD, 12)));
+        assert_eq!(parse(".public.del-12-3"), Some((DELETING, 12)));
+        assert_eq!(parse(".public.tmp-12"), None);
+        assert_eq!(parse(".public.tmp-x-3"), None);
+        assert_eq!(parse(".publicx.tmp-12-3"), None);
+        assert_eq!(parse(".autre.tmp-12-3"), None);
+        assert_eq!(parse("public"), None);
     }
 }

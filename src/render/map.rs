@@ -368,7 +368,8 @@ impl Ctx<'_> {
             .enumerate()
             .map(|(i, e)| (format!("intercommunalites/{}/", e.slug), i))
             .collect();
-        for page in pages.iter_mut() {
+        use rayon::prelude::*;
+        pages.par_iter_mut().for_each(|page| {
             let small = match page.template {
                 "ville.html" => city_pages
                     .get(&page.url)
@@ -376,12 +377,12 @@ impl Ctx<'_> {
                 "intercommunalite.html" => epci_pages
                     .get(&page.url)
                     .and_then(|&e| self.small_map(&geometry, None, Some(e))),
-                _ => continue,
+                _ => return,
             };
             if let Value::Object(map) = &mut page.context {
                 map.insert("petite_carte".to_string(), json!(small));
             }
-        }
+        });
     }
 
     fn epci_thematic(&self) -> Thematic {

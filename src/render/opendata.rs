@@ -644,8 +644,9 @@ impl Ctx<'_> {
 
     /// Every export of `donnees/`, in the order of [`DATA_FILES`].
     pub(super) fn opendata_files(&self) -> Vec<OutputFile> {
+        use rayon::prelude::*;
         DATA_FILES
-            .iter()
+            .par_iter()
             .map(|file| {
                 let text = match file.name {
                     "atlas.json" => self.atlas_json(),

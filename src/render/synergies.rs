@@ -10,6 +10,39 @@ use crate::diagnostic::quoted;
 use crate::markdown::typography;
 use crate::model::Lever;
 
+/// How many computed opportunities a page lists at most. On a large atlas they number in the
+/// thousands (every pair of neighbours shares most strategies): a page lists the strongest
+/// ones, says how many there are, and the open data (`donnees/opportunites.csv`) has them all.
+/// The real atlas stays under these limits, so its pages list everything.
+pub(super) const KIND_PAGE_LIMIT: usize = 300;
+pub(super) const INDEX_PER_KIND_LIMIT: usize = 300;
+pub(super) const CITY_PAGE_LIMIT: usize = 50;
+/// Links drawn on the graph of `/synergies/` at most (the strongest).
+pub(super) const GRAPH_LINK_LIMIT: usize = 400;
+/// On a city page and a strategy page: the first few, then a link to the full list.
+pub(super) const SECTION_LIMIT: usize = 5;
+pub(super) const STRATEGY_SECTION_LIMIT: usize = 50;
+
+/// The `limit` strongest of `candidates` (indexes into `all`), in their original order.
+/// Strongest: a transfer with more inspiring case studies and shared publics, a pooling with
+/// more cities, then neighbours closer together; ties keep the analysis order.
+pub(super) fn strongest(all: &[Opportunity], candidates: &[usize], limit: usize) -> Vec<usize> {
+    if candidates.len() <= limit {
+        return candidates.to_vec();
+    }
+    let strength = |o: &Opportunity| {
+        (
+            std::cmp::Reverse(o.inspirations.len() + o.shared_publics.len() + o.cities.len()),
+            o.distance_km.map_or(0, |d| (d * 10.0) as u64),
+        )
+    };
+    let mut ranked: Vec<usize> = candidates.to_vec();
+    ranked.sort_by_key(|&o| (strength(&all[o]), o));
+    ranked.truncate(limit);
+    ranked.sort_unstable();
+    ranked
+}
+
 /// « Marque territoriale » → « marque territoriale », but « UNESCO » stays.
 pub fn lowercase_first(name: &str) -> String {
     let mut chars = name.chars();
@@ -211,6 +244,12 @@ impl Ctx<'_> {
 
     /// A computed opportunity, with its sentence and links.
     pub(super) fn opportunity(&self, index: usize, o: &Opportunity) -> Value {
+        self.memo.opportunities[index]
+            .get_or_init(|| self.build_opportunity(index, o))
+            .clone()
+    }
+
+    fn build_opportunity(&self, index: usize, o: &Opportunity) -> Value {
         let site = self.site;
         let names: Vec<String> = o
             .cities
@@ -328,50 +367,86 @@ impl Ctx<'_> {
         })
     }
 
-    pub(super) fn city_opportunities(&self, city: usize, editorial_html: &[String]) -> Vec<Value> {
-        let mut out: Vec<Value> = self.an.opportunities_by_city[city]
-            .iter()
-            .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
+    /// The opportunities of a city (computed, then editorial): at most `limit` computed ones,
+    /// the strongest (see [`strongest`]), and how many there are in all.
+    pub(super) fn city_opportunities(
+        &self,
+        city: usize,
+        editorial_html: &[String],
+        limit: usize,
+    ) -> (Vec<Value>, usize) {
+        let all = &self.an.opportunities_by_city[city];
+        let mut out: Vec<Value> = strongest(&self.an.opportunities, all, limit)
+            .into_iter()
+            .map(|o| self.opportunity(o, &self.an.opportunities[o]))
             .collect();
+        let mut total = all.len();
         for (index, o) in self.site.opportunities.iter().enumerate() {
             if o.cities.contains(&city) {
                 out.push(self.editorial_opportunity(index, &editorial_html[index]));
+                total += 1;
             }
         }
-        out
+        (out, total)
     }
 
+    /// Like [`Ctx::city_opportunities`], for a strategy.
     pub(super) fn strategy_opportunities(
         &self,
         strategy: usize,
         editorial_html: &[String],
-    ) -> Vec<Value> {
-        let mut out: Vec<Value> = self.an.opportunities_by_strategy[strategy]
-            .iter()
-            .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
+        limit: usize,
+    ) -> (Vec<Value>, usize) {
+        let all = &self.an.opportunities_by_strategy[strategy];
+        let mut out: Vec<Value> = strongest(&self.an.opportunities, all, limit)
+            .into_iter()
+            .map(|o| self.opportunity(o, &self.an.opportunities[o]))
             .collect();
+        let mut total = all.len();
         for (index, o) in self.site.opportunities.iter().enumerate() {
             if o.strategies.contains(&strategy) {
                 out.push(self.editorial_opportunity(index, &editorial_html[index]));
+                total += 1;
             }
         }
-        out
+        (out, total)
     }
 
     /// `/opportunites/`, one page per kind and one per city: filterable without JavaScript.
     pub(super) fn opportunity_pages(&self, editorial_html: &[String]) -> Vec<Page> {
         let site = self.site;
-        let all: Vec<Value> = self
-            .an
-            .opportunities
+        let by_kind: Vec<Vec<usize>> = OpportunityKind::ALL
             .iter()
-            .enumerate()
-            .map(|(i, o)| self.opportunity(i, o))
-            .chain(
-                (0..site.opportunities.len())
-                    .map(|i| self.editorial_opportunity(i, &editorial_html[i])),
-            )
+            .map(|k| {
+                (0..self.an.opportunities.len())
+                    .filter(|&o| self.an.opportunities[o].kind == *k)
+                    .collect()
+            })
             .collect();
+        // Each computed opportunity is turned into a value once, and only if a page shows it.
+        let shown_on_kind_pages: Vec<Vec<usize>> = by_kind
+            .iter()
+            .map(|all| strongest(&self.an.opportunities, all, KIND_PAGE_LIMIT))
+            .collect();
+        let values: std::collections::HashMap<usize, Value> = shown_on_kind_pages
+            .iter()
+            .flatten()
+            .map(|&o| (o, self.opportunity(o, &self.an.opportunities[o])))
+            .collect();
+        let editorial: Vec<Value> = (0..site.opportunities.len())
+            .map(|i| self.editorial_opportunity(i, &editorial_html[i]))
+            .collect();
+        let mut index_items: Vec<usize> = by_kind
+            .iter()
+            .flat_map(|all| strongest(&self.an.opportunities, all, INDEX_PER_KIND_LIMIT))
+            .collect();
+        index_items.sort_unstable();
+        let all: Vec<Value> = index_items
+            .iter()
+            .map(|o| values[o].clone())
+            .chain(editorial.iter().cloned())
+            .collect();
+        let total_all = self.an.opportunities.len() + site.opportunities.len();
         let mut kinds: Vec<Value> = OpportunityKind::ALL
             .iter()
             .map(|k| {
@@ -430,11 +505,18 @@ impl Ctx<'_> {
                 "filtres": filters,
                 "filtre": null,
                 "opportunites": all,
+                "nb_opportunites": total_all,
             }),
         }];
         for (k, kind) in kinds.iter().enumerate() {
             let slug = kind["slug"].as_str().unwrap_or_default();
-            let items: Vec<Value> = all.iter().filter(|o| o["type"] == slug).cloned().collect();
+            let (items, total): (Vec<Value>, usize) = match shown_on_kind_pages.get(k) {
+                Some(shown) => (
+                    shown.iter().map(|o| values[o].clone()).collect(),
+                    by_kind[k].len(),
+                ),
+                None => (editorial.clone(), editorial.len()),
+            };
             let url = format!("opportunites/{slug}/");
             let nom = kind["nom"].as_str().unwrap_or_default();
             pages.push(Page {
@@ -446,12 +528,14 @@ impl Ctx<'_> {
                     "filtres": filters,
                     "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kinds[k]["definition"]},
                     "opportunites": items,
+                    "nb_opportunites": total,
                 }),
             });
         }
         for &city in &cities_with {
             let slug = &site.cities[city].slug;
             let url = format!("opportunites/villes/{slug}/");
+            let (shown, total) = self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
             pages.push(Page {
                 url: url.clone(),
                 output: format!("{url}index.html"),
@@ -460,7 +544,8 @@ impl Ctx<'_> {
                     "page": self.page(&url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
                     "filtres": filters,
                     "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom, "ville": self.city_link(city)},
-                    "opportunites": self.city_opportunities(city, editorial_html),
+                    "opportunites": shown,
+                    "nb_opportunites": total,
                 }),
             });
         }
@@ -528,12 +613,29 @@ impl Ctx<'_> {
             r.sort_by(|&a, &b| total_score[b].total_cmp(&total_score[a]).then(a.cmp(&b)));
             r
         };
-        let strategy_links: Vec<&CityLink> = self
+        let mut strategy_links: Vec<&CityLink> = self
             .an
             .links
             .iter()
             .filter(|l| !l.strategies.is_empty())
             .collect();
+        // On a large atlas nearly every pair shares a strategy: the graph keeps the links
+        // that share the most (then the highest scores), so that it stays readable and small.
+        let strategy_link_count = strategy_links.len();
+        if strategy_links.len() > GRAPH_LINK_LIMIT {
+            let mut ranked: Vec<usize> = (0..strategy_links.len()).collect();
+            ranked.sort_by(|&x, &y| {
+                let (a, b) = (strategy_links[x], strategy_links[y]);
+                b.strategies
+                    .len()
+                    .cmp(&a.strategies.len())
+                    .then(b.score.total_cmp(&a.score))
+                    .then(x.cmp(&y))
+            });
+            ranked.truncate(GRAPH_LINK_LIMIT);
+            ranked.sort_unstable();
+            strategy_links = ranked.into_iter().map(|i| strategy_links[i]).collect();
+        }
         let pairs: Vec<Value> = self
             .an
             .links
@@ -602,6 +704,7 @@ impl Ctx<'_> {
                     "paires": pairs,
                     "graphe_svg": svg,
                     "graphe_alternative": alternative,
+                    "graphe_liens": {"affiches": strategy_links.len(), "total": strategy_link_count},
                     "poids": site.config.synergies.poids,
                 }),
             });
@@ -747,6 +850,42 @@ fn graph_nodes(site: &crate::resolve::Site, links: &[&CityLink]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn opportunity(inspirations: usize, distance_km: Option<f64>) -> Opportunity {
+        Opportunity {
+            kind: if distance_km.is_some() {
+                OpportunityKind::Pooling
+            } else {
+                OpportunityKind::Transfer
+            },
+            cities: vec![0],
+            strategy: Some(0),
+            public: None,
+            inspirations: (0..inspirations).map(|i| (i, 0)).collect(),
+            shared_publics: Vec::new(),
+            epci: None,
+            distance_km,
+        }
+    }
+
+    #[test]
+    fn the_strongest_opportunities_are_kept_in_their_original_order() {
+        let all = vec![
+            opportunity(1, None),
+            opportunity(3, None),
+            opportunity(0, Some(9.0)),
+            opportunity(2, None),
+            opportunity(0, Some(2.5)),
+        ];
+        let candidates: Vec<usize> = (0..all.len()).collect();
+        // Under the limit: everything, untouched.
+        assert_eq!(strongest(&all, &candidates, 5), candidates);
+        // More inspiring case studies first; between neighbours, the closest.
+        assert_eq!(strongest(&all, &candidates, 2), vec![1, 3]);
+        assert_eq!(strongest(&all, &candidates, 3), vec![0, 1, 3]);
+        assert_eq!(strongest(&all, &[2, 4], 1), vec![4]);
+        assert!(strongest(&all, &candidates, 0).is_empty());
+    }
 
     #[test]
     fn names_are_lowercased_except_acronyms() {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use notify::RecursiveMode;
 use notify::event::EventKind;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
 /// How long the watcher waits for a file to be quiet before reporting it.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -26,33 +26,37 @@ impl Watcher {
     /// Starts watching `root`; batches of changed paths (absolute) are sent to `batches`.
     pub fn start(root: &Path, batches: mpsc::Sender<Vec<PathBuf>>) -> Result<Watcher, String> {
         let filter_root = root.to_path_buf();
-        let debouncer =
-            new_debouncer(
-                DEBOUNCE,
-                None,
-                move |result: DebounceEventResult| match result {
-                    Ok(events) => {
-                        let mut paths: Vec<PathBuf> = events
-                            .iter()
-                            .filter(|event| !matches!(event.kind, EventKind::Access(_)))
-                            .flat_map(|event| event.paths.iter())
-                            .filter(|path| relevant(&filter_root, path))
-                            .cloned()
-                            .collect();
-                        paths.sort();
-                        paths.dedup();
-                        if !paths.is_empty() {
-                            let _ = batches.send(paths);
-                        }
+        // Symbolic links are not followed: a chain of folders that link twice to the next one
+        // would make the recursive watch walk 2^n paths (the build refuses such links).
+        let config = notify::Config::default().with_follow_symlinks(false);
+        let debouncer = new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
+            DEBOUNCE,
+            None,
+            move |result: DebounceEventResult| match result {
+                Ok(events) => {
+                    let mut paths: Vec<PathBuf> = events
+                        .iter()
+                        .filter(|event| !matches!(event.kind, EventKind::Access(_)))
+                        .flat_map(|event| event.paths.iter())
+                        .filter(|path| relevant(&filter_root, path))
+                        .cloned()
+                        .collect();
+                    paths.sort();
+                    paths.dedup();
+                    if !paths.is_empty() {
+                        let _ = batches.send(paths);
                     }
-                    Err(errors) => {
-                        for error in errors {
-                            eprintln!("surveillance des fichiers\u{a0}: {error}");
-                        }
+                }
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("surveillance des fichiers\u{a0}: {error}");
                     }
-                },
-            )
-            .map_err(|error| format!("surveillance des fichiers impossible\u{a0}: {error}"))?;
+                }
+            },
+            RecommendedCache::new(),
+            config,
+        )
+        .map_err(|error| format!("surveillance des fichiers impossible\u{a0}: {error}"))?;
         let mut watcher = Watcher {
             root: root.to_path_buf(),
             debouncer,

@@ -1,17 +1,20 @@
 // Sub-path hosting: the atlas built with --base-url http://127.0.0.1:PORT/atlas/ (by
 // scripts/test, which also runs the offline link crawl on it) and served by a real nginx,
 // started here on loopback with a generated configuration, under /atlas/. A visitor's path
-// through the site stays under /atlas/, with its styles, scripts and search.
+// through the site stays under /atlas/, with its styles, scripts and search, under the
+// security headers of docs/deploy/nginx-headers.conf (Content-Security-Policy and others).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { IN_CI, launch, openContext, tempDir, clickInside } from "./lib/atlas.js";
+import { IN_CI, REPO, launch, openContext, tempDir, clickInside } from "./lib/atlas.js";
 
 const WWW = process.env.ATLAS_SUBPATH_WWW; // holds atlas/ (the build)
 const PORT = Number(process.env.ATLAS_SUBPATH_PORT);
 const PREFIX = "/atlas/";
+// The security headers recommended in docs/deploy/: the site is tested under them.
+const HEADERS = path.join(REPO, "docs", "deploy", "nginx-headers.conf");
 
 function findNginx() {
   for (const candidate of [process.env.NGINX, "/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]) {
@@ -56,6 +59,7 @@ http {
     listen 127.0.0.1:${PORT};
     server_name 127.0.0.1;
     root ${WWW};
+    include ${HEADERS};
     error_page 404 ${PREFIX}404.html;
     location ${PREFIX} {
       try_files $uri $uri/ =404;
@@ -127,6 +131,11 @@ test("sous /atlas/ derrière nginx : accueil, villes, ville, opportunités, 404"
   await session(async (page) => {
     const res = await page.goto(SITE);
     assert.equal(res.status(), 200);
+    const headers = res.headers();
+    assert.match(headers["content-security-policy"], /script-src 'self'; .*frame-ancestors 'none'/);
+    assert.doesNotMatch(headers["content-security-policy"], /wasm-unsafe-eval/);
+    assert.equal(headers["x-content-type-options"], "nosniff");
+    assert.equal(headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert.equal(new URL(page.url()).pathname, PREFIX);
     const css = await page.locator(".lien-evitement").evaluate((el) => getComputedStyle(el).position);
     assert.equal(css, "absolute", "la feuille de style est chargée sous /atlas/");
@@ -174,7 +183,8 @@ test("sous /atlas/ : la recherche et la carte", { skip, timeout: 120_000 }, asyn
   }
   await session(async (page) => {
     if (has("recherche")) {
-      await page.goto(`${SITE}recherche/?q=valreas`);
+      const res = await page.goto(`${SITE}recherche/?q=valreas`);
+      assert.match(res.headers()["content-security-policy"], /script-src 'self' 'wasm-unsafe-eval'; /);
       const result = page.locator('main a[href*="valreas"]').first();
       await result.waitFor({ state: "visible", timeout: 15_000 });
       const href = await result.getAttribute("href");

@@ -2,6 +2,11 @@
 
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod measure;
+#[cfg(unix)]
+pub mod server;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;

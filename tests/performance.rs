@@ -1,0 +1,107 @@
+//! The performance tools a user sees: `build --timings`, `build --no-minify`, and the
+//! benchmark corpus (`vaucluse_atlas::corpus`, `cargo run --example gen-corpus`), which must
+//! build as a real atlas and as a Hugo site of the same pages.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn timings_prints_every_stage_and_step_in_french() {
+    let site = fixture("mini");
+    let output = run(&["build", "--timings"], site.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    for label in [
+        "Durée des étapes\u{a0}:",
+        "lecture (load)",
+        "résolution (resolve)",
+        "analyse (analyse)",
+        "rendu (render)",
+        "Markdown et typographie",
+        "contextes des pages",
+        "gabarits Tera",
+        "minification (minify)",
+        "index de recherche",
+        "flux, plan du site, tri",
+        "écriture (write)",
+        "total",
+    ] {
+        assert!(text.contains(label), "« {label} » missing from:\n{text}");
+    }
+    // Every row has a duration in milliseconds and a share.
+    let rows = text.lines().filter(|l| l.trim_end().ends_with('%')).count();
+    assert_eq!(rows, 12, "{text}");
+    // Without the flag, only the one-line summary.
+    let quiet = run(&["build"], site.path());
+    assert!(!stderr(&quiet).contains("Durée des étapes"));
+}
+
+#[test]
+fn no_minify_overrides_atlas_yaml() {
+    let site = fixture("mini");
+    let config = site.path().join("atlas.yaml");
+    let text = read(&config).replace("minifier: false", "minifier: true");
+    std::fs::write(&config, text).unwrap();
+    let minified = run(&["build"], site.path());
+    assert!(minified.status.success(), "{}", stderr(&minified));
+    let page = read(&site.path().join("public/cas/marque-avignon/index.html"));
+    assert!(
+        !page.contains("\n  <"),
+        "minified pages have no indentation"
+    );
+    let plain = run(&["build", "--no-minify"], site.path());
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let page = read(&site.path().join("public/cas/marque-avignon/index.html"));
+    assert!(page.contains("<!DOCTYPE html>") || page.contains("<!doctype html>"));
+    assert!(
+        page.contains("\n"),
+        "--no-minify keeps the template's line breaks"
+    );
+    assert!(
+        page.contains("</body>"),
+        "--no-minify keeps optional closing tags"
+    );
+}
+
+#[test]
+fn the_benchmark_corpus_builds_as_an_atlas_and_as_a_hugo_site_of_the_same_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let atlas = dir.path().join("atlas");
+    let hugo = dir.path().join("hugo");
+    vaucluse_atlas::corpus::write_atlas(&repo(), &atlas, 40, 7).unwrap();
+    vaucluse_atlas::corpus::write_hugo(&repo(), &hugo, 40, 7).unwrap();
+
+    let compiled = vaucluse_atlas::compile(&vaucluse_atlas::BuildOptions::new(&atlas))
+        .unwrap_or_else(|d| panic!("the corpus must build: {d:?}"));
+    let case_pages = compiled
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("cas/etude-") && f.path.ends_with("/index.html"))
+        .count();
+    assert_eq!(case_pages, 40);
+
+    // The Hugo site has the same case studies, with the same bodies, and its taxonomies.
+    let hugo_pages: Vec<_> = std::fs::read_dir(hugo.join("content/cas"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("etude-"))
+        .collect();
+    assert_eq!(hugo_pages.len(), 40);
+    let atlas_case = read(&atlas.join("content/cas/etude-00007.md"));
+    let hugo_case = read(&hugo.join("content/cas/etude-00007.md"));
+    let body = |text: &str| text.splitn(3, "---\n").nth(2).unwrap().trim().to_string();
+    assert_eq!(body(&atlas_case), body(&hugo_case));
+    let config = read(&hugo.join("hugo.toml"));
+    assert!(config.contains("ville = \"villes\"") && config.contains("strategie = \"strategies\""));
+    assert!(hugo.join("content/villes/avignon/_index.md").exists());
+    assert!(read(&hugo.join("layouts/_default/single.html")).contains("Related"));
+
+    // Deterministic: the same seed writes the same bytes.
+    let again = dir.path().join("again");
+    vaucluse_atlas::corpus::write_atlas(&repo(), &again, 40, 7).unwrap();
+    assert_eq!(
+        snapshot(&atlas.join("content/cas")),
+        snapshot(&again.join("content/cas"))
+    );
+}
