@@ -198,6 +198,11 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Rendering and minifying recurse on the depth of a page's HTML: bigger stacks than
+    // rayon's 2 MB default leave a wide margin above the nesting limits that `load` enforces.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(16 * 1024 * 1024)
+        .build_global();
     match cli.command {
         Command::Build {
             site,

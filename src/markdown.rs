@@ -279,11 +279,11 @@ fn unique_ids(events: &mut [Event], headings: &[usize], footnotes: HashSet<Strin
 
 /// Ids the default theme gives to the elements around a Markdown text on its page: the main
 /// region and the search box (`base.html`), section titles (`titre-…`), source notes
-/// (`source-N`) and opportunity cards (`opportunite-…`). A heading named like one of them
-/// gets the prefix `section-`.
+/// (`source-N`), opportunity cards (`opportunite-…`), their section and filters
+/// (`opportunites`, `filtre-…`). A heading named like one of them gets the prefix `section-`.
 fn reserved_by_the_page(id: &str) -> bool {
-    matches!(id, "contenu" | "recherche-entete")
-        || ["titre-", "source-", "opportunite-"]
+    matches!(id, "contenu" | "recherche-entete" | "opportunites")
+        || ["titre-", "source-", "opportunite-", "filtre-"]
             .iter()
             .any(|prefix| id.starts_with(prefix))
 }
@@ -629,7 +629,7 @@ mod tests {
     #[test]
     fn headings_never_take_an_id_of_the_page() {
         let out = render(
-            "## Contenu\n\n## Source 1\n\n## Titre cas liés\n\n## Contenu\n",
+            "## Contenu\n\n## Source 1\n\n## Titre cas liés\n\n## Contenu\n\n## Opportunités\n",
             "cas/x/",
             "/",
         );
@@ -639,7 +639,8 @@ mod tests {
                 "section-contenu",
                 "section-source-1",
                 "section-titre-cas-lies",
-                "section-contenu-2"
+                "section-contenu-2",
+                "section-opportunites"
             ],
             "{}",
             out.html
