@@ -915,19 +915,6 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// `10000` → `10 000` (narrow no-break space between thousands).
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 fn too_large(display: String, bytes: u64) -> Diagnostic {
     Diagnostic::error(
         "fichier-trop-gros",
@@ -935,7 +922,7 @@ fn too_large(display: String, bytes: u64) -> Diagnostic {
         french_spaces(&format!(
             "fichier trop volumineux ({}, {} octets) : la limite est de {}",
             human_size(bytes),
-            thousands(bytes as usize),
+            crate::render::format_number(bytes),
             human_size(MAX_FILE_BYTES)
         )),
     )
@@ -1105,7 +1092,7 @@ const ALIAS_HINT: &str =
 fn yaml_limits_expected() -> String {
     french_spaces(&format!(
         "un fichier de contenu ordinaire : au plus {} alias, {MAX_YAML_DEPTH} niveaux d’imbrication et {} de texte une fois les alias développés",
-        thousands(MAX_YAML_ALIASES),
+        crate::render::format_number(MAX_YAML_ALIASES as u64),
         human_size(MAX_YAML_SCALAR_BYTES as u64)
     ))
 }
@@ -1114,7 +1101,10 @@ fn yaml_limits_expected() -> String {
 fn describe_breach(breach: &serde_saphyr::budget::BudgetBreach) -> String {
     use serde_saphyr::budget::BudgetBreach as B;
     match breach {
-        B::Aliases { .. } => format!("plus de {} alias (*nom)", thousands(MAX_YAML_ALIASES)),
+        B::Aliases { .. } => format!(
+            "plus de {} alias (*nom)",
+            crate::render::format_number(MAX_YAML_ALIASES as u64)
+        ),
         B::AliasAnchorRatio { aliases, anchors } => {
             format!("{aliases} alias (*nom) pour {anchors} ancres (&nom)")
         }
@@ -1352,9 +1342,6 @@ mod tests {
     fn sizes_and_counts_are_written_the_french_way() {
         assert_eq!(human_size(10 * 1024 * 1024 + 1), "10,0\u{a0}Mo");
         assert_eq!(human_size(1000), "1\u{a0}ko");
-        assert_eq!(thousands(10_000), "10\u{202f}000");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_234_567), "1\u{202f}234\u{202f}567");
     }
 
     #[test]

@@ -375,19 +375,12 @@ impl Ctx<'_> {
         editorial_html: &[String],
         limit: usize,
     ) -> (Vec<Value>, usize) {
-        let all = &self.an.opportunities_by_city[city];
-        let mut out: Vec<Value> = strongest(&self.an.opportunities, all, limit)
-            .into_iter()
-            .map(|o| self.opportunity(o, &self.an.opportunities[o]))
-            .collect();
-        let mut total = all.len();
-        for (index, o) in self.site.opportunities.iter().enumerate() {
-            if o.cities.contains(&city) {
-                out.push(self.editorial_opportunity(index, &editorial_html[index]));
-                total += 1;
-            }
-        }
-        (out, total)
+        self.opportunities_of(
+            &self.an.opportunities_by_city[city],
+            |o| o.cities.contains(&city),
+            editorial_html,
+            limit,
+        )
     }
 
     /// Like [`Ctx::city_opportunities`], for a strategy.
@@ -397,14 +390,30 @@ impl Ctx<'_> {
         editorial_html: &[String],
         limit: usize,
     ) -> (Vec<Value>, usize) {
-        let all = &self.an.opportunities_by_strategy[strategy];
-        let mut out: Vec<Value> = strongest(&self.an.opportunities, all, limit)
+        self.opportunities_of(
+            &self.an.opportunities_by_strategy[strategy],
+            |o| o.strategies.contains(&strategy),
+            editorial_html,
+            limit,
+        )
+    }
+
+    /// The strongest `limit` of the computed opportunities `computed`, then the editorial ones
+    /// that `concerns`, and how many there are in all.
+    fn opportunities_of(
+        &self,
+        computed: &[usize],
+        concerns: impl Fn(&crate::resolve::EditorialOpportunity) -> bool,
+        editorial_html: &[String],
+        limit: usize,
+    ) -> (Vec<Value>, usize) {
+        let mut out: Vec<Value> = strongest(&self.an.opportunities, computed, limit)
             .into_iter()
             .map(|o| self.opportunity(o, &self.an.opportunities[o]))
             .collect();
-        let mut total = all.len();
+        let mut total = computed.len();
         for (index, o) in self.site.opportunities.iter().enumerate() {
-            if o.strategies.contains(&strategy) {
+            if concerns(o) {
                 out.push(self.editorial_opportunity(index, &editorial_html[index]));
                 total += 1;
             }
