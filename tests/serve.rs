@@ -833,53 +833,10 @@ fn real_atlas() -> tempfile::TempDir {
     dir
 }
 
-/// The synthetic atlas of `benches/build.rs`: `cases` case studies over the real cities.
+/// The benchmark corpus (`vaucluse_atlas::corpus`): `cases` case studies over the real cities.
 fn synthetic_site(cases: usize) -> tempfile::TempDir {
-    let dir = real_atlas();
-    let root = dir.path();
-    std::fs::remove_dir_all(root.join("content/cas")).unwrap();
-    let _ = std::fs::remove_dir_all(root.join("content/opportunites"));
-    let mut cities: Vec<String> = std::fs::read_dir(root.join("content/villes"))
-        .unwrap()
-        .map(|e| {
-            e.unwrap()
-                .path()
-                .file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .to_string()
-        })
-        .collect();
-    cities.sort();
-    let strategies: Vec<String> = read(&root.join("content/referentiel/strategies.yaml"))
-        .lines()
-        .filter_map(|l| l.strip_prefix("- slug: "))
-        .map(|s| s.trim().to_string())
-        .collect();
-    std::fs::create_dir_all(root.join("content/cas")).unwrap();
-    for i in 0..cases {
-        let city_a = &cities[i % cities.len()];
-        let city_b = &cities[(i * 7 + 3) % cities.len()];
-        let strategy_a = &strategies[i % strategies.len()];
-        let strategy_b = &strategies[(i * 5 + 1) % strategies.len()];
-        let villes = if city_a == city_b {
-            city_a.clone()
-        } else {
-            format!("{city_a}, {city_b}")
-        };
-        let strats = if strategy_a == strategy_b {
-            strategy_a.clone()
-        } else {
-            format!("{strategy_a}, {strategy_b}")
-        };
-        let text = format!(
-            "---\ntitre: Étude de cas numéro {i}\nresume: Une pratique de marketing territorial observée à {city_a}.\nvilles: [{villes}]\nstrategies: [{strats}]\npublics: [habitants]\ndate: 20{:02}-{:02}-{:02}\nsources:\n  - titre: Source {i}\n    url: https://exemple.test/{i}\n    consulte: 2026-11-27\n---\n## Contexte\n\nLa ville de [{city_a}](/villes/{city_a}/) a mené une action : « une pratique » !\n\n## Ce qui a été fait\n\n| Année | Valeur |\n|---|---|\n| 2020 | {i} |\n\nUn fait sourcé[^1].\n\n[^1]: Source {i}.\n",
-            10 + i % 15,
-            1 + i % 12,
-            1 + i % 28
-        );
-        std::fs::write(root.join(format!("content/cas/cas-{i:05}.md")), text).unwrap();
-    }
+    let dir = tempfile::tempdir().unwrap();
+    vaucluse_atlas::corpus::write_atlas(&common::repo(), dir.path(), cases, 2026).unwrap();
     dir
 }
 
