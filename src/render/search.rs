@@ -6,6 +6,14 @@
 //! filter and meta field so that results show what they are. Pagefind normalises diacritics,
 //! so « evenementiel » finds « événementiel », and the French WASM stems words.
 //!
+//! Pagefind does not parse the pages: [`html_text`] reads each page's indexed text, title and
+//! filters in one pass, all pages in parallel, exactly as Pagefind's HTML parser would (same
+//! words, separators, heading weights, title and filters: the index files are the same bytes;
+//! the fragments have no `anchors`, which the theme does not use), and Pagefind is given them
+//! as custom records. A page the reader is not sure to read the same way goes to Pagefind's
+//! parser. Pagefind's own work (stemming, index build, level-9 gzip, mostly sequential) is
+//! now nearly all of the indexing time.
+//!
 //! Pagefind is async: its API runs on a small current-thread tokio runtime, on a thread of its
 //! own so that a caller already inside a tokio runtime (`serve`) does not make it panic.
 
@@ -15,6 +23,8 @@ use serde_json::{Value, json};
 
 use super::{Ctx, OutputFile, Page};
 use crate::diagnostic::Diagnostic;
+
+mod html_text;
 
 /// Folder of the search bundle in the output.
 pub const BUNDLE_DIR: &str = "pagefind";
@@ -90,17 +100,10 @@ pub(super) fn search_bundle(
     indexed: &BTreeSet<String>,
     language: &str,
 ) -> Result<Vec<OutputFile>, Diagnostic> {
-    let pages: Vec<(String, &[u8])> = files
-        .iter()
-        .filter(|f| indexed.contains(&f.path))
-        .map(|f| {
-            let url = format!("/{}", f.path.strip_suffix("index.html").unwrap_or(&f.path));
-            (url, f.bytes.as_slice())
-        })
-        .collect();
+    let pages = read_pages(files, indexed);
     let built = std::thread::scope(|scope| {
         scope
-            .spawn(|| index_pages(&pages, language))
+            .spawn(|| index_pages(pages, language))
             .join()
             .unwrap_or_else(|_| Err("l’indexation a échoué (panique)".to_string()))
     });
@@ -134,11 +137,50 @@ pub(super) fn search_bundle(
     Ok(out)
 }
 
+/// A page to index, as Pagefind is given it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Source {
+    /// Its text, title, meta and filters, read by [`html_text`].
+    Record(html_text::Record),
+    /// Its HTML, for Pagefind's own parser: what [`html_text`] declines to read.
+    Html(String),
+}
+
+/// The URL and [`Source`] of each indexed page, in the order of `files`: read in parallel,
+/// each page on its own (Pagefind would parse them one after the other).
+fn read_pages(files: &[OutputFile], indexed: &BTreeSet<String>) -> Vec<(String, Source)> {
+    use rayon::prelude::*;
+    let excluded = exclusions();
+    files
+        .par_iter()
+        .filter(|f| indexed.contains(&f.path))
+        .map(|f| {
+            let url = format!("/{}", f.path.strip_suffix("index.html").unwrap_or(&f.path));
+            (url, source(&f.bytes, excluded.as_deref()))
+        })
+        .collect()
+}
+
+/// [`EXCLUDED`] for [`html_text`]; `None` if one of them is a selector it does not know.
+fn exclusions() -> Option<Vec<html_text::Selector>> {
+    EXCLUDED
+        .iter()
+        .map(|s| html_text::Selector::parse(s))
+        .collect()
+}
+
+fn source(html: &[u8], excluded: Option<&[html_text::Selector]>) -> Source {
+    match excluded.and_then(|excluded| html_text::read(html, excluded).ok()) {
+        Some(record) => Source::Record(record),
+        None => Source::Html(String::from_utf8_lossy(html).into_owned()),
+    }
+}
+
 /// The index of the previous build of this process, for `serve`: when a rebuild indexes the
-/// same pages (same URLs, same order, same language), only the pages whose bytes changed are
-/// parsed again — Pagefind replaces a page added again under the same URL, in place — and the
-/// result is the one a fresh index gives (page numbers follow the order of the pages). Parsing
-/// the pages is three quarters of the indexing time. Any other change starts a new index.
+/// same pages (same URLs, same order, same language), only the pages whose indexed content
+/// changed are given to Pagefind again — it replaces a page added again under the same URL,
+/// in place — and the result is the one a fresh index gives (page numbers follow the order of
+/// the pages). Any other change starts a new index.
 struct PreviousIndex {
     language: String,
     urls: Vec<String>,
@@ -148,16 +190,16 @@ struct PreviousIndex {
 
 static PREVIOUS: std::sync::Mutex<Option<PreviousIndex>> = std::sync::Mutex::new(None);
 
-fn page_hash(bytes: &[u8]) -> u64 {
+fn source_hash(source: &Source) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
+    source.hash(&mut hasher);
     hasher.finish()
 }
 
-/// Runs Pagefind on `(url, html)` pages; returns the bundle's files as (relative name, bytes).
+/// Runs Pagefind on `(url, source)` pages; returns the bundle's files as (relative name, bytes).
 fn index_pages(
-    pages: &[(String, &[u8])],
+    pages: Vec<(String, Source)>,
     language: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, String> {
     // One build at a time uses the previous index; a poisoned lock only loses the reuse.
@@ -170,17 +212,21 @@ fn index_pages(
 /// The files of a Pagefind bundle: output path and bytes.
 type BundleFiles = Vec<(String, Vec<u8>)>;
 
-/// [`index_pages`] given the previous index; also returns how many pages were parsed.
+/// [`index_pages`] given the previous index; also returns how many pages were given to
+/// Pagefind.
 fn index_pages_after(
     previous: &mut Option<PreviousIndex>,
-    pages: &[(String, &[u8])],
+    pages: Vec<(String, Source)>,
     language: &str,
 ) -> Result<(BundleFiles, usize), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| e.to_string())?;
     let urls: Vec<String> = pages.iter().map(|(url, _)| url.clone()).collect();
-    let hashes: Vec<u64> = pages.iter().map(|(_, html)| page_hash(html)).collect();
+    let hashes: Vec<u64> = pages
+        .iter()
+        .map(|(_, source)| source_hash(source))
+        .collect();
     let reusable = previous
         .take()
         .filter(|p| p.language == language && p.urls == urls);
@@ -197,20 +243,28 @@ fn index_pages_after(
                 (index, Vec::new())
             }
         };
-        let mut parsed = 0;
-        for (i, (url, html)) in pages.iter().enumerate() {
+        let mut added = 0;
+        for (i, (url, source)) in pages.into_iter().enumerate() {
             if old_hashes.get(i) == Some(&hashes[i]) {
                 continue;
             }
-            parsed += 1;
-            index
-                .add_html_file(
-                    None,
-                    Some(url.clone()),
-                    String::from_utf8_lossy(html).into_owned(),
-                )
-                .await
-                .map_err(|e| format!("{url}\u{a0}: {e}"))?;
+            added += 1;
+            let result = match source {
+                Source::Record(record) => {
+                    index
+                        .add_custom_record(
+                            url.clone(),
+                            record.digest,
+                            language.to_string(),
+                            Some(record.meta),
+                            Some(record.filters),
+                            None,
+                        )
+                        .await
+                }
+                Source::Html(html) => index.add_html_file(None, Some(url.clone()), html).await,
+            };
+            result.map_err(|e| format!("{url}\u{a0}: {e}"))?;
         }
         let files = index.get_files().await.map_err(|e| e.to_string())?;
         let files = files
@@ -225,16 +279,16 @@ fn index_pages_after(
                 (name, f.contents)
             })
             .collect();
-        Ok::<_, String>((files, index, parsed))
+        Ok::<_, String>((files, index, added))
     });
-    let (files, index, parsed) = result?;
+    let (files, index, added) = result?;
     *previous = Some(PreviousIndex {
         language: language.to_string(),
         urls,
         hashes,
         index,
     });
-    Ok((files, parsed))
+    Ok((files, added))
 }
 
 impl Ctx<'_> {
@@ -277,6 +331,14 @@ mod tests {
         .into_bytes()
     }
 
+    fn sources(pages: &[(String, Vec<u8>)]) -> Vec<(String, Source)> {
+        let excluded = exclusions();
+        pages
+            .iter()
+            .map(|(url, html)| (url.clone(), source(html, excluded.as_deref())))
+            .collect()
+    }
+
     #[test]
     fn reusing_the_previous_index_gives_the_bytes_of_a_fresh_one() {
         let a = page("Avignon", "Une stratégie événementielle.");
@@ -291,25 +353,151 @@ mod tests {
             ]
         };
         let run = |previous: &mut Option<PreviousIndex>, p: &[(String, Vec<u8>)]| {
-            let p: Vec<(String, &[u8])> =
-                p.iter().map(|(u, h)| (u.clone(), h.as_slice())).collect();
-            index_pages_after(previous, &p, "fr").unwrap()
+            index_pages_after(previous, sources(p), "fr").unwrap()
         };
         let mut previous = None;
-        let (first, parsed) = run(&mut previous, &pages(&b));
-        assert_eq!(parsed, 3);
-        let (again, parsed) = run(&mut previous, &pages(&b));
-        assert_eq!(parsed, 0, "nothing changed");
+        let (first, added) = run(&mut previous, &pages(&b));
+        assert_eq!(added, 3);
+        let (again, added) = run(&mut previous, &pages(&b));
+        assert_eq!(added, 0, "nothing changed");
         assert_eq!(again, first);
-        let (edited, parsed) = run(&mut previous, &pages(&b2));
-        assert_eq!(parsed, 1, "only the edited page");
+        let (edited, added) = run(&mut previous, &pages(&b2));
+        assert_eq!(added, 1, "only the edited page");
         let (fresh, _) = run(&mut None, &pages(&b2));
         assert_eq!(edited, fresh, "same bytes as a fresh index");
         assert_ne!(edited, first);
+        // A change outside what is indexed gives Pagefind nothing to do.
+        let mut b3 = b2.clone();
+        b3.splice(0..0, b"<!-- commentaire -->".iter().copied());
+        let (unchanged, added) = run(&mut previous, &pages(&b3));
+        assert_eq!(added, 0);
+        assert_eq!(unchanged, fresh);
         // Another set of pages starts a new index.
         let fewer = vec![("/villes/avignon/".to_string(), a.clone())];
-        let (_, parsed) = run(&mut previous, &fewer);
-        assert_eq!(parsed, 1);
+        let (_, added) = run(&mut previous, &fewer);
+        assert_eq!(added, 1);
+    }
+
+    /// Pages as our templates and minify-html write them, with what Pagefind's parser reads in
+    /// its own way: end tags left out, excluded sections, headings, line breaks, character
+    /// references, SVG, scripts, comments, an image after the title, a page without `<h1>`.
+    fn tricky_pages() -> Vec<(String, Vec<u8>)> {
+        let head = "<!doctype html><html lang=fr><head><meta charset=utf-8><title>Titre &amp; page — Atlas</title><link href=/s.css rel=stylesheet><script src=/a.js></script><body><a class=lien-evitement href=#contenu>Aller au contenu</a><header class=entete><p class=entete__titre><a href=/> <img alt src=/logo.svg> <span>Atlas</span> </a><form action=/recherche/><label for=q>Rechercher</label><input name=q></form><nav><ul><li><a href=/villes/>Villes</a><li><a href=/cas/>Cas</a></ul></nav></header>";
+        let foot = "<footer class=pied><p>Pied de page<p>Licence</footer>";
+        let pages = [
+            // A city page: lists without end tags, a definition list, an excluded section.
+            format!(
+                "{head}<main class=\"conteneur principal\" data-pagefind-body data-pagefind-filter=type:Ville data-pagefind-meta=type:Ville tabindex=-1><h1>Avignon</h1><div class=page-ville><section class=fiche aria-labelledby=t1><h2>Fiche d’identité</h2><dl><div><dt>Code INSEE<dd>84007</div><div><dt>Population<dd>92&nbsp;188 habitants (2026)</div></dl><p class=fiche__sources>Sources : <sup class=citations><a href=#s1>[<span>source </span>1]</a></sup><figure><svg viewbox=\"0 0 10 10\" role=img><title>Situation d’Avignon</title><path d=M0z /><g><circle r=1 /></g></svg><figcaption>Carte schématique : pas les limites réelles</figcaption></figure></section><section aria-labelledby=titre-proches><h2>Villes proches</h2><ul><li>Le Pontet<li>Sorgues</ul></section><section aria-labelledby=t2><h2>Stratégies</h2><h3>Levier image</h3><ul><li><strong>Marque territoriale.</strong> La ville porte la marque « Avignon, terres de création »<li>Pass de 24<br>ou 48 heures</ul><p>R &amp; D &lt;b&gt; — 12 000 m²<p>Fin 😀<table><tr><th>Année<th>Visiteurs<tr><td>2021<td>36314</table></section><section class=sources><h2>Sources</h2><ol><li>Source secrète</ol></section></div></main>{foot}"
+            ),
+            // A case study: an image after the title, a script and a comment in the body.
+            format!(
+                "{head}<main data-pagefind-body data-pagefind-filter=\"type:Étude de cas\" data-pagefind-meta=\"type:Étude de cas\"><article class=etude><header><h1>Budget <em>participatif</em></h1><p class=chapo>Un chapô.</p></header><dl class=etude__meta><div><dt>Date<dd><time datetime=2019-01-01>1er janvier 2019</time></div></dl><div class=\"prose contenu\"><h2>Contexte</h2><p>Un texte<!-- un commentaire --> avec <img src=\"/i/photo.jpg\" alt=\"Une photo &amp; sa légende\"> une image.<script>var x = \"<p>non</p>\";</script><style>p {{ color: red }}</style><p>Fin de l’étude…<p>« Citation »</div><section aria-labelledby=titre-cas-lies><h2>Études liées</h2><p>Autre étude</section></article></main>{foot}"
+            ),
+            // A strategy page without `<h1>`: the title is the page's `<title>`.
+            format!(
+                "{head}<main data-pagefind-body data-pagefind-filter=type:Stratégie data-pagefind-meta=type:Stratégie><p>Texte\n\n  sur   plusieurs\r\nlignes<p>Deuxième paragraphe (fin)</main>\n<p>Après le contenu</p>{foot}"
+            ),
+        ];
+        pages
+            .into_iter()
+            .enumerate()
+            .map(|(i, html)| (format!("/p{i}/"), html.into_bytes()))
+            .collect()
+    }
+
+    /// Builds the bundle of `pages` with Pagefind's own parser.
+    fn html_bundle(pages: &[(String, Vec<u8>)]) -> BundleFiles {
+        let html: Vec<(String, Source)> = pages
+            .iter()
+            .map(|(url, html)| {
+                (
+                    url.clone(),
+                    Source::Html(String::from_utf8(html.clone()).unwrap()),
+                )
+            })
+            .collect();
+        index_pages_after(&mut None, html, "fr").unwrap().0
+    }
+
+    #[test]
+    fn the_fast_reader_gives_the_bundle_of_pagefinds_parser() {
+        let pages = tricky_pages();
+        let read = sources(&pages);
+        for (url, source) in &read {
+            let Source::Record(record) = source else {
+                let html = &pages.iter().find(|(u, _)| u == url).unwrap().1;
+                panic!(
+                    "{url} not read: {:?}",
+                    html_text::read(html, &exclusions().unwrap()).err()
+                );
+            };
+            assert!(
+                !record.digest.contains("secrète"),
+                "{url}: {}",
+                record.digest
+            );
+        }
+        let (fast, _) = index_pages_after(&mut None, read, "fr").unwrap();
+        assert_eq!(
+            fast,
+            html_bundle(&pages),
+            "same index, fragments, filters, meta"
+        );
+    }
+
+    #[test]
+    fn with_anchors_only_the_fragments_differ() {
+        // Elements with an `id` make anchors (sub-results, unused by the theme) in Pagefind's
+        // parser; the words, their positions and weights do not change.
+        let pages: Vec<(String, Vec<u8>)> = tricky_pages()
+            .into_iter()
+            .map(|(url, html)| {
+                let html = String::from_utf8(html)
+                    .unwrap()
+                    .replace("<h2>", "<h2 id=titre>")
+                    .replace("<em>", "<em id=x>")
+                    .replace("<span>Atlas", "<span id=a>Atlas")
+                    .replace("<li>Pass", "<li><span id=vide></span>Pass");
+                (url, html.into_bytes())
+            })
+            .collect();
+        let read = sources(&pages);
+        assert!(read.iter().all(|(_, s)| matches!(s, Source::Record(_))));
+        let (fast, _) = index_pages_after(&mut None, read, "fr").unwrap();
+        let parsed = html_bundle(&pages);
+        let kept = |files: &BundleFiles| -> BundleFiles {
+            files
+                .iter()
+                .filter(|(name, _)| name.ends_with(".pf_index") || name.ends_with(".pf_filter"))
+                .cloned()
+                .collect()
+        };
+        assert!(!kept(&fast).is_empty());
+        assert_eq!(kept(&fast), kept(&parsed));
+        assert_ne!(fast, parsed, "the fragments have no anchors");
+    }
+
+    #[test]
+    fn what_the_reader_declines_goes_to_pagefinds_parser() {
+        let excluded = exclusions().expect("the exclusions are simple selectors");
+        let with = |body: &str| {
+            format!("<!doctype html><html><body><main data-pagefind-body>{body}</main>")
+                .into_bytes()
+        };
+        for declined in [
+            "<p>&eacute;t&eacute;</p>",
+            "<math><mi>x</mi></math>",
+            "<p data-pagefind-weight=2>x</p>",
+            "<svg><title><b>x</b></title></svg>",
+            "<p>1 𝟙</p>",
+        ] {
+            let html = with(declined);
+            assert!(html_text::read(&html, &excluded).is_err(), "{declined}");
+            assert!(matches!(source(&html, Some(&excluded)), Source::Html(_)));
+        }
+        assert!(html_text::read(&with("<p>été</p><p>¹²³ Ⅻ ①⑴ 𝟙"), &excluded).is_ok());
+        // No `data-pagefind-body`: Pagefind would leave the page out.
+        assert!(html_text::read(b"<!doctype html><html><body><p>x</p>", &excluded).is_err());
     }
 
     #[test]
