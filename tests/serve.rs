@@ -3,119 +3,27 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
+use common::server::Server;
 use common::{fixture, read, run, snapshot};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-/// A running `serve`, killed on drop.
-struct Server {
-    child: Child,
-    port: u16,
-    base: String,
-    stderr: Arc<Mutex<String>>,
+/// What `serve` says on stderr about its builds (the server itself: `common::server`).
+trait BuildLog {
+    /// The number of pages of the first build (« Site construit en N ms (P pages) »).
+    fn pages(&self) -> usize;
+    /// The lines « Reconstruit en N ms (M pages) » printed so far: M for each.
+    fn rebuilt_pages(&self) -> Vec<usize>;
 }
 
-impl Server {
-    fn start(root: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vaucluse-atlas"))
-            .arg("serve")
-            .args(["--port", "0", "--root"])
-            .arg(root)
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("CI", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stderr);
-        let mut pipe = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            while pipe.read_line(&mut line).unwrap_or(0) > 0 {
-                sink.lock().unwrap().push_str(&line);
-                line.clear();
-            }
-        });
-        let (sender, receiver) = mpsc::channel();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            while stdout.read_line(&mut line).unwrap_or(0) > 0 {
-                let _ = sender.send(line.clone());
-                line.clear();
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            base: String::new(),
-            stderr,
-        };
-        let line = receiver.recv_timeout(WAIT).unwrap_or_else(|_| {
-            panic!("serve did not start:\n{}", server.stderr());
-        });
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let rest = url.strip_prefix("http://127.0.0.1:").unwrap();
-        let (port, base) = rest.split_at(rest.find('/').unwrap());
-        server.port = port.parse().unwrap();
-        server.base = base.to_string();
-        server
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// A raw HTTP/1.1 request: the path is sent exactly as written.
-    fn request(&self, method: &str, path: &str) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-            self.port
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("a complete response");
-        let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let mut lines = head.lines();
-        let status = lines.next().unwrap().split(' ').nth(1).unwrap();
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        Reply {
-            status: status.parse().unwrap(),
-            headers,
-            body: raw[split + 4..].to_vec(),
-        }
-    }
-
-    fn get(&self, path: &str) -> Reply {
-        self.request("GET", path)
-    }
-
-    /// The number of pages of the first build (« Site construit en N ms (P pages) »).
+impl BuildLog for Server {
     fn pages(&self) -> usize {
         let stderr = self.stderr();
         let line = stderr
@@ -126,8 +34,7 @@ impl Server {
         inside.split(' ').next().unwrap().parse().unwrap()
     }
 
-    /// The lines « Reconstruit en N ms (M pages) » printed so far: M for each.
-    fn rebuilds(&self) -> Vec<usize> {
+    fn rebuilt_pages(&self) -> Vec<usize> {
         self.stderr()
             .lines()
             .filter_map(|l| l.strip_prefix("Reconstruit en "))
@@ -136,29 +43,6 @@ impl Server {
                 inside.split(' ').next().unwrap().parse().unwrap()
             })
             .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Reply {
-    status: u16,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).to_string()
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers.get(name).map(String::as_str).unwrap_or("")
     }
 }
 
@@ -317,7 +201,7 @@ fn an_edit_is_served_before_the_reload_event_arrives() {
     }
     // Only what shows the case study was rendered again, not the whole site.
     let total = server.pages();
-    let rebuilds = server.rebuilds();
+    let rebuilds = server.rebuilt_pages();
     assert_eq!(rebuilds.len(), 3, "{}", server.stderr());
     assert!(
         rebuilds.iter().all(|&n| n > 0 && n < total / 2),
@@ -351,7 +235,7 @@ fn an_editors_save_makes_one_rebuild() {
             .contains("La nouvelle marque")
     );
     assert!(events.quiet(Duration::from_millis(800)).is_none());
-    assert_eq!(server.rebuilds().len(), 1, "{}", server.stderr());
+    assert_eq!(server.rebuilt_pages().len(), 1, "{}", server.stderr());
     assert!(!server.stderr().contains("fichier ignoré"));
 }
 
@@ -805,7 +689,7 @@ fn latency() {
             sorted[sorted.len() / 2].as_millis(),
             sorted.last().unwrap().as_millis(),
             times.iter().map(|t| t.as_millis()).collect::<Vec<_>>(),
-            server.rebuilds()
+            server.rebuilt_pages()
         );
         for line in server.stderr().lines().filter(|l| l.contains(" ms")) {
             eprintln!("  {line}");
