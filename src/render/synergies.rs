@@ -432,16 +432,12 @@ impl Ctx<'_> {
                     .collect()
             })
             .collect();
-        // Each computed opportunity is turned into a value once, and only if a page shows it.
+        // Only what a page shows becomes a value (once: `opportunity` is memoised).
         let shown_on_kind_pages: Vec<Vec<usize>> = by_kind
             .iter()
             .map(|all| strongest(&self.an.opportunities, all, KIND_PAGE_LIMIT))
             .collect();
-        let values: std::collections::HashMap<usize, Value> = shown_on_kind_pages
-            .iter()
-            .flatten()
-            .map(|&o| (o, self.opportunity(o, &self.an.opportunities[o])))
-            .collect();
+        let value = |o: usize| self.opportunity(o, &self.an.opportunities[o]);
         let editorial: Vec<Value> = (0..site.opportunities.len())
             .map(|i| self.editorial_opportunity(i, &editorial_html[i]))
             .collect();
@@ -452,7 +448,7 @@ impl Ctx<'_> {
         index_items.sort_unstable();
         let all: Vec<Value> = index_items
             .iter()
-            .map(|o| values[o].clone())
+            .map(|&o| value(o))
             .chain(editorial.iter().cloned())
             .collect();
         let total_all = self.an.opportunities.len() + site.opportunities.len();
@@ -520,10 +516,7 @@ impl Ctx<'_> {
         for (k, kind) in kinds.iter().enumerate() {
             let slug = kind["slug"].as_str().unwrap_or_default();
             let (items, total): (Vec<Value>, usize) = match shown_on_kind_pages.get(k) {
-                Some(shown) => (
-                    shown.iter().map(|o| values[o].clone()).collect(),
-                    by_kind[k].len(),
-                ),
+                Some(shown) => (shown.iter().map(|&o| value(o)).collect(), by_kind[k].len()),
                 None => (editorial.clone(), editorial.len()),
             };
             let url = format!("opportunites/{slug}/");
