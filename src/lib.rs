@@ -63,8 +63,11 @@ impl BuildOptions {
 /// The rendered site, in memory, and what was found on the way.
 #[derive(Debug)]
 pub struct Compiled {
+    /// Every output file, sorted by path; empty after `build`, which writes them as they come.
     pub files: Vec<OutputFile>,
+    /// HTML pages, and files in all.
     pub pages: usize,
+    pub file_count: usize,
     /// Warnings only: a compiled site has no error.
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
@@ -91,7 +94,7 @@ impl Timings {
     pub fn table(&self) -> String {
         let total = self.total().as_secs_f64().max(1e-9);
         let s = &self.steps;
-        let rows: [(&str, Duration); 12] = [
+        let rows: [(&str, Duration); 13] = [
             ("lecture (load)", self.load),
             ("résolution (resolve)", self.resolve),
             ("analyse (analyse)", self.analyse),
@@ -101,6 +104,7 @@ impl Timings {
             ("  gabarits Tera", s.templates),
             ("  minification (minify)", s.minify),
             ("  index de recherche", s.search),
+            ("  écriture des pages", s.write),
             ("  flux, plan du site, tri", s.exports),
             ("écriture (write)", self.write),
             ("total", self.total()),
@@ -113,6 +117,10 @@ impl Timings {
                 duration.as_secs_f64() / total * 100.0
             ));
         }
+        out.push_str(
+            "  (les étapes du rendu se recouvrent, sur tous les cœurs\u{a0}: chacune reçoit la part \
+             du rendu proportionnelle à son temps de calcul)\n",
+        );
         out
     }
 }
@@ -139,6 +147,24 @@ pub fn compile(options: &BuildOptions) -> Result<Compiled, Vec<Diagnostic>> {
 pub fn compile_cached(
     options: &BuildOptions,
     cache: Option<&incremental::Cache>,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let files = render::Collect::default();
+    let mut compiled = compile_into(options, cache, &files)?;
+    compiled.files = files.into_files();
+    compiled.file_count = compiled.files.len();
+    compiled.pages = compiled
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with(".html"))
+        .count();
+    Ok(compiled)
+}
+
+/// The pipeline, handing every output file to `sink` as soon as it is final.
+fn compile_into(
+    options: &BuildOptions,
+    cache: Option<&incremental::Cache>,
+    sink: &dyn render::Sink,
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let mut timings = Timings::default();
     let started = Instant::now();
@@ -177,21 +203,18 @@ pub fn compile_cached(
     timings.analyse = started.elapsed();
 
     let started = Instant::now();
-    let files = match render::render_site_cached(&site, &analysis, &theme, cache) {
-        Ok(rendered) => {
-            timings.steps = rendered.timings;
-            rendered.files
-        }
+    match render::render_site_cached(&site, &analysis, &theme, cache, sink) {
+        Ok(rendered) => timings.steps = rendered.timings,
         Err(mut errors) => {
             diagnostics.append(&mut errors);
             return Err(sorted(diagnostics));
         }
     };
     timings.render = started.elapsed();
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     Ok(Compiled {
-        files,
-        pages,
+        files: Vec::new(),
+        pages: 0,
+        file_count: 0,
         warnings: sorted(diagnostics),
         timings,
     })
@@ -216,16 +239,100 @@ pub fn build(options: &BuildOptions) -> Result<Compiled, BuildError> {
     check_output_location(&options.root, &output).map_err(BuildError::Usage)?;
     // A previous build killed mid-swap: put the old output back first (see `write`).
     let _ = write::recover(&output);
-    let mut compiled = compile(options).map_err(BuildError::Content)?;
-    let started = Instant::now();
-    write::write_atomically(&output, &compiled.files).map_err(|error| {
+    let failed = |error: std::io::Error| {
         BuildError::Io(format!(
             "écriture de {} impossible\u{a0}: {error}",
             output.display()
         ))
-    })?;
+    };
+    // Pages are written to the staging folder as they are rendered: the site is never held
+    // in memory whole.
+    let sink = StagingSink::new(&output);
+    let compiled = compile_into(options, None, &sink);
+    let (staging, stats) = sink.finish().map_err(failed)?;
+    let mut compiled = compiled.map_err(BuildError::Content)?;
+    let started = Instant::now();
+    staging.commit().map_err(failed)?;
     compiled.timings.write = started.elapsed();
+    compiled.file_count = stats.0;
+    compiled.pages = stats.1;
     Ok(compiled)
+}
+
+/// The [`render::Sink`] of `build`: writes each file into a staging folder beside the output,
+/// made at the first file (a site with errors found before rendering makes none).
+struct StagingSink<'o> {
+    output: &'o Path,
+    staging: std::sync::OnceLock<Result<write::Staging, String>>,
+    /// The first error; later files are not written.
+    error: std::sync::Mutex<Option<std::io::Error>>,
+    files: std::sync::atomic::AtomicUsize,
+    pages: std::sync::atomic::AtomicUsize,
+}
+
+impl<'o> StagingSink<'o> {
+    fn new(output: &'o Path) -> Self {
+        StagingSink {
+            output,
+            staging: std::sync::OnceLock::new(),
+            error: std::sync::Mutex::new(None),
+            files: Default::default(),
+            pages: Default::default(),
+        }
+    }
+
+    fn staging(&self) -> std::io::Result<&write::Staging> {
+        self.staging
+            .get_or_init(|| write::Staging::create(self.output).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| std::io::Error::other(message.clone()))
+    }
+
+    fn fail(&self, error: std::io::Error) {
+        let mut first = self.error.lock().unwrap_or_else(|e| e.into_inner());
+        first.get_or_insert(error);
+    }
+
+    /// The staging folder and (files, HTML pages) written, or the first error.
+    fn finish(self) -> std::io::Result<(write::Staging, (usize, usize))> {
+        if let Some(error) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(error);
+        }
+        let counts = (self.files.into_inner(), self.pages.into_inner());
+        match self.staging.into_inner() {
+            Some(Ok(staging)) => Ok((staging, counts)),
+            Some(Err(message)) => Err(std::io::Error::other(message)),
+            None => Ok((write::Staging::create(self.output)?, counts)),
+        }
+    }
+}
+
+impl render::Sink for StagingSink<'_> {
+    fn put(&self, file: OutputFile) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.failed() {
+            return;
+        }
+        match self
+            .staging()
+            .and_then(|staging| staging.write(&file.path, &file.bytes))
+        {
+            Ok(()) => {
+                self.files.fetch_add(1, Relaxed);
+                if file.path.ends_with(".html") {
+                    self.pages.fetch_add(1, Relaxed);
+                }
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
 }
 
 /// The output folder is replaced whole by each build: refuse any place where that would

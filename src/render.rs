@@ -15,6 +15,7 @@ mod synergies;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -201,8 +202,20 @@ fn tera_message(error: &tera::Error) -> String {
     message
 }
 
+/// A page context built when the page is rendered, so that the contexts of thousands of
+/// pages never live at once.
+type LaterContext<'a> = Box<dyn FnOnce() -> Value + Send + 'a>;
+
 /// One page to render: where it goes, which template, what it is given.
-struct Page {
+struct Page<'a> {
+    /// Builds the context when the page is rendered; `context` then only holds what was
+    /// added to it beforehand (the small maps), merged into it.
+    later: Option<LaterContext<'a>>,
+    /// Result type and position in the search index, for an indexed page.
+    search: Option<(&'static str, usize)>,
+    /// A case study's page (its index in `site.cases`) has its context built only when it is
+    /// rendered ([`Ctx::case_context`]): thousands of contexts never live at once.
+    case: Option<usize>,
     /// Site path of the page (`villes/avignon/`), or the file name for `404.html`.
     url: String,
     output: String,
@@ -217,7 +230,9 @@ pub fn render_site(
     analysis: &Analysis,
     theme: &Theme,
 ) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    render_site_cached(site, analysis, theme, None).map(|rendered| rendered.files)
+    let files = Collect::default();
+    render_site_cached(site, analysis, theme, None, &files)?;
+    Ok(files.into_files())
 }
 
 /// [`render_site`] for `serve`: a page whose template and context did not change since the
@@ -228,13 +243,10 @@ pub fn render_site_cached(
     analysis: &Analysis,
     theme: &Theme,
     cache: Option<&crate::incremental::Cache>,
+    sink: &dyn Sink,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let mut timings = RenderTimings::default();
-    let mut clock = Instant::now();
-    let mut lap = |slot: &mut Duration| {
-        *slot = clock.elapsed();
-        clock = Instant::now();
-    };
+    let mut clock = Lap(Instant::now());
     let ctx = Ctx {
         site,
         ix: &analysis.indexes,
@@ -273,53 +285,55 @@ pub fn render_site_cached(
         })
         .collect();
     let opportunity_html: Vec<String> = opportunity_bodies.iter().map(|b| b.html.clone()).collect();
-    lap(&mut timings.markdown);
+    clock.lap(&mut timings.markdown);
 
     // Page contexts are pure functions of the analysis: the groups are built in parallel,
     // then put back in a fixed order (the output must not depend on scheduling).
     let intro_html = introduction.as_ref().map(|m| m.html.as_str());
-    let ((mut pages, tail), data_files) =
-        rayon::join(
-            || {
-                rayon::join(
-                    || {
-                        let mut pages = vec![ctx.home_page(intro_html), ctx.cities_page()];
-                        pages.par_extend(
-                            site.cities
-                                .par_iter()
-                                .enumerate()
-                                .map(|(index, city)| ctx.city_page(index, city, &opportunity_html)),
-                        );
-                        pages.push(ctx.cases_page());
-                        pages.par_extend(site.cases.par_iter().enumerate().map(|(index, case)| {
-                            ctx.case_page(index, case, &case_bodies[index].html)
-                        }));
-                        pages
-                    },
-                    || {
-                        let (mut first, second) = rayon::join(
-                            || {
-                                let mut pages = ctx.taxonomy_pages(&opportunity_html);
-                                pages.extend(ctx.synergy_pages());
-                                pages.extend(ctx.actor_pages());
-                                pages
-                            },
-                            || {
-                                let mut pages = ctx.opportunity_pages(&opportunity_html);
-                                pages.push(ctx.epcis_page());
-                                for index in 0..site.epcis.len() {
-                                    pages.push(ctx.epci_page(index));
-                                }
-                                pages
-                            },
-                        );
-                        first.extend(second);
-                        first
-                    },
-                )
-            },
-            || ctx.opendata_files(),
-        );
+    let ((mut pages, tail), data_files) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    let mut pages = vec![ctx.home_page(intro_html), ctx.cities_page()];
+                    pages.par_extend(
+                        site.cities
+                            .par_iter()
+                            .enumerate()
+                            .map(|(index, city)| ctx.city_page(index, city, &opportunity_html)),
+                    );
+                    pages.push(ctx.cases_page());
+                    pages.extend(
+                        site.cases
+                            .iter()
+                            .enumerate()
+                            .map(|(index, case)| ctx.case_page(index, case)),
+                    );
+                    pages
+                },
+                || {
+                    let (mut first, second) = rayon::join(
+                        || {
+                            let mut pages = ctx.taxonomy_pages(&opportunity_html);
+                            pages.extend(ctx.synergy_pages());
+                            pages.extend(ctx.actor_pages());
+                            pages
+                        },
+                        || {
+                            let mut pages = ctx.opportunity_pages(&opportunity_html);
+                            pages.push(ctx.epcis_page());
+                            for index in 0..site.epcis.len() {
+                                pages.push(ctx.epci_page(index));
+                            }
+                            pages
+                        },
+                    );
+                    first.extend(second);
+                    first
+                },
+            )
+        },
+        || ctx.opendata_files(),
+    );
     pages.extend(tail);
     // Maps come after: they also add a small map to the city and intercommunality pages.
     ctx.add_map_pages(&mut pages);
@@ -327,7 +341,7 @@ pub fn render_site_cached(
     pages.push(ctx.search_page());
     pages.push(ctx.opendata_page(&data_files));
     pages.push(ctx.not_found_page());
-    lap(&mut timings.pages);
+    clock.lap(&mut timings.pages);
 
     // Internal links written in Markdown must point to a page or a static file.
     let known: BTreeSet<&str> = pages
@@ -446,7 +460,7 @@ pub fn render_site_cached(
         ],
     });
 
-    let indexed = search::mark_indexable(&mut pages);
+    let search_urls = search::mark_indexable(&mut pages);
     let minify_config = minify_html::Cfg {
         minify_css: true,
         minify_js: true,
@@ -455,124 +469,274 @@ pub fn render_site_cached(
     };
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
-    // Templates, then minification: two parallel passes, so that `--timings` can tell them
-    // apart. A page whose bytes come from the cache (`serve`) skips both.
     // Converted once: Tera values share their maps and lists, so every page gets it for free.
     let site_for_templates = tera::Value::from_serializable(&site_value);
-    let rendered: Vec<Result<Rendering, Diagnostic>> = pages
+    timings.pages += clock.take();
+
+    // One parallel pass over the pages: context (case studies), template, minification, the
+    // page's search record, its file. Pagefind indexes on a thread of its own meanwhile, and
+    // each page's bytes go to `sink` (written to disk by `build`) as soon as they are final.
+    let indexer = search::Indexer::start(search_urls, site.config.langue.clone());
+    let excluded = search::exclusions();
+    let clocks = StepClocks::default();
+    let failures: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());
+    pages
         .par_iter_mut()
-        .map(|page| {
-            // The context is not needed once the page is rendered: dropping it here keeps the
-            // peak memory down on large sites.
-            let page_context = std::mem::take(&mut page.context);
-            // `serve` (incremental): same template, same context, same bytes as last time.
-            let cached = cache.zip(site_key).map(|(c, site_key)| {
-                (
-                    c.pages(),
-                    c.pages().key(page.template, &page_context, site_key),
-                )
-            });
-            if let Some(bytes) = cached
-                .as_ref()
-                .and_then(|(pages, key)| pages.get(&page.output, *key))
-            {
-                return Ok(Rendering::Done(bytes));
+        .for_each_with(indexer.sender(), |to_index, page| {
+            if sink.failed() {
+                return;
             }
-            let mut context = tera::Context::new();
-            context.insert_value("site", site_for_templates.clone());
-            if let Value::Object(map) = page_context {
-                for (key, value) in map {
-                    context.insert(key, &value);
+            let rendered = render_page(
+                &ctx,
+                page,
+                &case_bodies,
+                theme,
+                &site_for_templates,
+                cache.zip(site_key),
+                site.config.minifier.then_some(&minify_config),
+                &clocks,
+            );
+            let bytes = match rendered {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    lock(&failures).push(error);
+                    return;
                 }
+            };
+            if let Some((_, position)) = page.search {
+                let started = Instant::now();
+                let source = search::source(&bytes, excluded.as_deref());
+                to_index.send((position, source)).ok();
+                clocks.add(&clocks.search, started);
             }
-            let html = theme
-                .tera
-                .render(page.template, &context)
-                .map_err(|error| {
-                    Diagnostic::error(
-                        "gabarit",
-                        theme
-                            .template_files
-                            .get(page.template)
-                            .cloned()
-                            .unwrap_or_else(|| page.template.to_string()),
-                        format!(
-                            "rendu impossible de la page /{}\u{a0}: {}",
-                            page.url,
-                            tera_message(&error)
-                        ),
-                    )
-                })?;
-            Ok(Rendering::Html(html, cached.map(|(_, key)| key)))
-        })
-        .collect();
-    let mut renderings = Vec::with_capacity(rendered.len());
-    for result in rendered {
-        match result {
-            Ok(rendering) => renderings.push(rendering),
-            Err(error) => diagnostics.push(error),
-        }
-    }
-    if !diagnostics.is_empty() {
+            let started = Instant::now();
+            sink.put(OutputFile {
+                path: page.output.clone(),
+                bytes,
+            });
+            clocks.add(&clocks.write, started);
+        });
+    let mut failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    if !failures.is_empty() || sink.failed() {
+        // The index thread sees pages missing and stops.
+        let _ = indexer.finish_timed();
+        diagnostics.append(&mut failures);
         diagnostics.truncate(20);
         return Err(diagnostics);
     }
-    lap(&mut timings.templates);
+    let pipeline = clock.take();
 
-    let mut files: Vec<OutputFile> = renderings
-        .into_par_iter()
-        .zip(pages.par_iter())
-        .map(|(rendering, page)| {
-            let bytes = match rendering {
-                Rendering::Done(bytes) => bytes,
-                Rendering::Html(html, key) => {
-                    let bytes = if site.config.minifier {
-                        minify_html::minify(html.as_bytes(), &minify_config)
-                    } else {
-                        html.into_bytes()
-                    };
-                    if let (Some(cache), Some(key)) = (cache, key) {
-                        cache.pages().put(&page.output, key, &bytes);
-                    }
-                    bytes
-                }
-            };
-            OutputFile {
-                path: page.output.clone(),
-                bytes,
-            }
-        })
-        .collect();
-    lap(&mut timings.minify);
-    files.reserve(theme.statics.len() + data_files.len() + 8);
+    // While Pagefind finishes: the theme's files, open data, feeds and sitemap.
     for (path, bytes) in &theme.statics {
-        files.push(OutputFile {
+        sink.put(OutputFile {
             path: path.clone(),
             bytes: bytes.clone(),
         });
     }
-    let bundle =
-        search::search_bundle(&files, &indexed, &site.config.langue).map_err(|e| vec![e])?;
-    files.extend(bundle);
-    lap(&mut timings.search);
-    files.extend(data_files);
-    files.extend(ctx.feed_files(&pages));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    lap(&mut timings.exports);
-    Ok(Rendered { files, timings })
+    for file in data_files {
+        sink.put(file);
+    }
+    for file in ctx.feed_files(&pages) {
+        sink.put(file);
+    }
+    clock.lap(&mut timings.exports);
+    let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
+    for file in bundle {
+        sink.put(file);
+    }
+    let tail = clock.take();
+
+    // The pass above ran its steps together on every core: its wall time is shared among them
+    // in proportion to the time each took on its threads (Pagefind's thread included). The
+    // wait for Pagefind after it goes to the search index.
+    let threads = [
+        clocks.get(&clocks.contexts),
+        clocks.get(&clocks.templates),
+        clocks.get(&clocks.minify),
+        clocks.get(&clocks.search) + indexing,
+        clocks.get(&clocks.write),
+    ];
+    let busy: f64 = threads
+        .iter()
+        .map(Duration::as_secs_f64)
+        .sum::<f64>()
+        .max(1e-9);
+    let share = |d: Duration| pipeline.mul_f64(d.as_secs_f64() / busy);
+    timings.pages += share(threads[0]);
+    timings.templates = share(threads[1]);
+    timings.minify = share(threads[2]);
+    timings.search = share(threads[3]) + tail;
+    timings.write = share(threads[4]);
+    if sink.failed() {
+        return Err(diagnostics);
+    }
+    Ok(Rendered { timings })
 }
 
-/// A page after its template: its HTML, with its cache key in `serve`, or its final bytes
-/// when the cache had them.
-enum Rendering {
-    Html(String, Option<crate::incremental::PageKey>),
-    Done(Vec<u8>),
+/// A stopwatch for the steps of the render stage.
+struct Lap(Instant);
+
+impl Lap {
+    /// The time since the last lap, restarting.
+    fn take(&mut self) -> Duration {
+        let elapsed = self.0.elapsed();
+        self.0 = Instant::now();
+        elapsed
+    }
+
+    fn lap(&mut self, slot: &mut Duration) {
+        *slot = self.take();
+    }
 }
 
-/// The rendered site and where the render stage spent its time.
+/// Where the rendered files go: kept in memory (`check`, `serve`, tests) or written as they
+/// come (`build`, into its staging folder). Called from many threads at once.
+pub trait Sink: Sync {
+    /// Takes one file. A sink that fails keeps its error, and says so in [`Sink::failed`].
+    fn put(&self, file: OutputFile);
+    /// Whether a file could not be taken: the render stops.
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+/// A [`Sink`] that keeps every file in memory.
+#[derive(Default)]
+pub struct Collect(std::sync::Mutex<Vec<OutputFile>>);
+
+impl Collect {
+    /// The files, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for Collect {
+    fn put(&self, file: OutputFile) {
+        lock(&self.0).push(file);
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Time spent in each step of the render pass, summed over the threads (nanoseconds).
+#[derive(Default)]
+struct StepClocks {
+    contexts: AtomicU64,
+    templates: AtomicU64,
+    minify: AtomicU64,
+    search: AtomicU64,
+    write: AtomicU64,
+}
+
+impl StepClocks {
+    fn add(&self, slot: &AtomicU64, started: Instant) {
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        slot.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    fn get(&self, slot: &AtomicU64) -> Duration {
+        Duration::from_nanos(slot.load(Ordering::Relaxed))
+    }
+}
+
+/// One page's final bytes: its context (built now for a case study), its template, then
+/// minify-html — or, in `serve`, the bytes of the previous build when the template and the
+/// context did not change.
+#[allow(clippy::too_many_arguments)]
+fn render_page(
+    ctx: &Ctx,
+    page: &mut Page<'_>,
+    case_bodies: &[markdown::RenderedMarkdown],
+    theme: &Theme,
+    site_for_templates: &tera::Value,
+    cache: Option<(&crate::incremental::Cache, crate::incremental::SiteKey)>,
+    minify: Option<&minify_html::Cfg>,
+    clocks: &StepClocks,
+) -> Result<Vec<u8>, Diagnostic> {
+    let started = Instant::now();
+    // The context is not needed once the page is rendered: taken out of the page, so that
+    // it is dropped as soon as the page is done.
+    let mut page_context = match (page.case, page.later.take()) {
+        (Some(index), _) => ctx.case_context(index, &case_bodies[index].html),
+        (None, Some(later)) => {
+            let mut built = later();
+            // What was added before rendering (the small maps) goes on top.
+            if let (Value::Object(map), Value::Object(added)) =
+                (&mut built, std::mem::take(&mut page.context))
+            {
+                map.extend(added);
+            }
+            built
+        }
+        (None, None) => std::mem::take(&mut page.context),
+    };
+    if let Some((kind, _)) = page.search {
+        search::set_result_type(&mut page_context, kind);
+    }
+    clocks.add(&clocks.contexts, started);
+    // `serve` (incremental): same template, same context, same bytes as last time.
+    let cached = cache.map(|(c, site_key)| {
+        (
+            c.pages(),
+            c.pages().key(page.template, &page_context, site_key),
+        )
+    });
+    if let Some(bytes) = cached
+        .as_ref()
+        .and_then(|(pages, key)| pages.get(&page.output, *key))
+    {
+        return Ok(bytes);
+    }
+    let started = Instant::now();
+    let mut context = tera::Context::new();
+    context.insert_value("site", site_for_templates.clone());
+    if let Value::Object(map) = page_context {
+        for (key, value) in map {
+            context.insert(key, &value);
+        }
+    }
+    let html = theme
+        .tera
+        .render(page.template, &context)
+        .map_err(|error| {
+            Diagnostic::error(
+                "gabarit",
+                theme
+                    .template_files
+                    .get(page.template)
+                    .cloned()
+                    .unwrap_or_else(|| page.template.to_string()),
+                format!(
+                    "rendu impossible de la page /{}\u{a0}: {}",
+                    page.url,
+                    tera_message(&error)
+                ),
+            )
+        })?;
+    drop(context);
+    clocks.add(&clocks.templates, started);
+    let started = Instant::now();
+    let bytes = match minify {
+        Some(config) => minify_html::minify(html.as_bytes(), config),
+        None => html.into_bytes(),
+    };
+    if let Some((pages, key)) = cached {
+        pages.put(&page.output, key, &bytes);
+    }
+    clocks.add(&clocks.minify, started);
+    Ok(bytes)
+}
+
+/// Where the render stage spent its time (the files went to the [`Sink`]).
 #[derive(Debug)]
 pub struct Rendered {
-    pub files: Vec<OutputFile>,
     pub timings: RenderTimings,
 }
 
@@ -589,7 +753,9 @@ pub struct RenderTimings {
     pub minify: Duration,
     /// The Pagefind index.
     pub search: Duration,
-    /// Feeds, sitemap and sorting.
+    /// Handing the pages to the sink (writing them, in `build`).
+    pub write: Duration,
+    /// Feeds, sitemap, the theme's files and open data to the sink.
     pub exports: Duration,
 }
 
@@ -879,7 +1045,7 @@ impl Ctx<'_> {
         cities
     }
 
-    fn home_page(&self, introduction: Option<&str>) -> Page {
+    fn home_page(&self, introduction: Option<&str>) -> Page<'_> {
         let site = self.site;
         let mut principal: Vec<usize> = (0..site.cities.len())
             .filter(|&c| site.cities[c].complete)
@@ -900,6 +1066,9 @@ impl Ctx<'_> {
             })
             .collect();
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: String::new(),
             output: "index.html".into(),
             template: "index.html",
@@ -920,7 +1089,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn cities_page(&self) -> Page {
+    fn cities_page(&self) -> Page<'_> {
         let all = self.by_name((0..self.site.cities.len()).collect());
         let complete: Vec<Value> = all
             .iter()
@@ -933,6 +1102,9 @@ impl Ctx<'_> {
             .map(|&c| self.city_summary(c))
             .collect();
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "villes/".into(),
             output: "villes/index.html".into(),
             template: "villes.html",
@@ -983,7 +1155,27 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn city_page(&self, index: usize, city: &City, opportunity_html: &[String]) -> Page {
+    fn city_page<'s>(
+        &'s self,
+        index: usize,
+        city: &City,
+        opportunity_html: &'s [String],
+    ) -> Page<'s> {
+        let url = format!("villes/{}/", city.slug);
+        Page {
+            later: Some(Box::new(move || self.city_context(index, opportunity_html))),
+            search: None,
+            case: None,
+            url: url.clone(),
+            output: format!("{url}index.html"),
+            template: "ville.html",
+            context: Value::Null,
+        }
+    }
+
+    /// The context of a city's page, built when the page is rendered.
+    fn city_context(&self, index: usize, opportunity_html: &[String]) -> Value {
+        let city = &self.site.cities[index];
         let url = format!("villes/{}/", city.slug);
         let (opportunities, opportunity_count) =
             self.city_opportunities(index, opportunity_html, synergies::SECTION_LIMIT);
@@ -1037,11 +1229,7 @@ impl Ctx<'_> {
                 city.nom
             ),
         };
-        Page {
-            url: url.clone(),
-            output: format!("{url}index.html"),
-            template: "ville.html",
-            context: json!({
+        json!({
                 "page": self.page(&url, &city.nom, &description, "villes", json!([self.crumb("Villes", "villes/")])),
                 "ville": {
                     "nom": typography(&city.nom),
@@ -1070,12 +1258,14 @@ impl Ctx<'_> {
                 "opportunites": opportunities,
                 "nb_opportunites": opportunity_count,
                 "url_opportunites": self.url(&format!("opportunites/villes/{}/", city.slug)),
-            }),
-        }
+        })
     }
 
-    fn cases_page(&self) -> Page {
+    fn cases_page(&self) -> Page<'_> {
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "cas/".into(),
             output: "cas/index.html".into(),
             template: "cas_liste.html",
@@ -1086,34 +1276,44 @@ impl Ctx<'_> {
         }
     }
 
-    fn case_page(&self, index: usize, case: &Case, html: &str) -> Page {
+    fn case_page(&self, index: usize, case: &Case) -> Page<'_> {
         let url = format!("cas/{}/", case.slug);
         Page {
+            later: None,
+            search: None,
+            case: Some(index),
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "cas.html",
-            context: json!({
-                "page": self.page(&url, &case.titre, &case.resume, "cas", json!([self.crumb("Études de cas", "cas/")])),
-                "cas": {
-                    "titre": typography(&case.titre),
-                    "resume": typography(&case.resume),
-                    "date": case.date,
-                    "date_fr": format_date(&case.date),
-                    "brouillon": case.draft,
-                    "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
-                    "strategies": case.strategies.iter().map(|&s| self.strategy_link(s)).collect::<Vec<_>>(),
-                    "canaux": case.channels.iter().map(|&c| self.channel_link(c)).collect::<Vec<_>>(),
-                    "publics": case.publics.iter().map(|&p| self.public_link(p)).collect::<Vec<_>>(),
-                    "contenu": html,
-                    "sources": self.sources(&case.sources),
-                },
-                "cas_lies": self.related_cases(index),
-            }),
+            context: Value::Null,
         }
     }
 
+    /// The context of a case study's page, built when the page is rendered.
+    fn case_context(&self, index: usize, html: &str) -> Value {
+        let case = &self.site.cases[index];
+        let url = format!("cas/{}/", case.slug);
+        json!({
+            "page": self.page(&url, &case.titre, &case.resume, "cas", json!([self.crumb("Études de cas", "cas/")])),
+            "cas": {
+                "titre": typography(&case.titre),
+                "resume": typography(&case.resume),
+                "date": case.date,
+                "date_fr": format_date(&case.date),
+                "brouillon": case.draft,
+                "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
+                "strategies": case.strategies.iter().map(|&s| self.strategy_link(s)).collect::<Vec<_>>(),
+                "canaux": case.channels.iter().map(|&c| self.channel_link(c)).collect::<Vec<_>>(),
+                "publics": case.publics.iter().map(|&p| self.public_link(p)).collect::<Vec<_>>(),
+                "contenu": html,
+                "sources": self.sources(&case.sources),
+            },
+            "cas_lies": self.related_cases(index),
+        })
+    }
+
     /// Listing and term pages for strategies, channels and publics.
-    fn taxonomy_pages(&self, opportunity_html: &[String]) -> Vec<Page> {
+    fn taxonomy_pages<'s>(&'s self, opportunity_html: &'s [String]) -> Vec<Page<'s>> {
         let site = self.site;
         let mut pages = Vec::new();
         struct Taxonomy<'t> {
@@ -1222,6 +1422,9 @@ impl Ctx<'_> {
             let list_url = format!("{}/", taxonomy.slug);
             let taxonomy_value = json!({"slug": taxonomy.slug, "nom": taxonomy.nom, "singulier": taxonomy.singulier, "url": self.url(&list_url)});
             pages.push(Page {
+                later: None,
+                search: None,
+                case: None,
                 url: list_url.clone(),
                 output: format!("{list_url}index.html"),
                 template: "taxonomie.html",
@@ -1232,39 +1435,41 @@ impl Ctx<'_> {
                     "groupes": groups,
                 }),
             });
+            let (taxonomy_slug, taxonomy_nom) = (taxonomy.slug, taxonomy.nom);
+            let (cities_of_term, cases_of_term) = (taxonomy.cities, taxonomy.cases);
             for (i, &(slug, nom, definition, lever, sources)) in taxonomy.terms.iter().enumerate() {
-                let url = format!("{}/{slug}/", taxonomy.slug);
-                let facts: Vec<Value> = self
-                    .by_name(taxonomy.cities[i].clone())
-                    .into_iter()
-                    .map(|c| {
-                        let city = &site.cities[c];
-                        let fact = match taxonomy.slug {
-                            "strategies" => city.strategies.iter().find(|f| f.term == i),
-                            "canaux" => city.channels.iter().find(|f| f.term == i),
-                            _ => city.publics.iter().find(|f| f.term == i),
-                        };
-                        let mut link = self.city_link(c);
-                        link["detail"] =
-                            json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
-                        link
-                    })
-                    .collect();
-                let (opportunities, opportunity_count) = if taxonomy.slug == "strategies" {
-                    self.strategy_opportunities(
-                        i,
-                        opportunity_html,
-                        synergies::STRATEGY_SECTION_LIMIT,
-                    )
-                } else {
-                    (Vec::new(), 0)
-                };
-                pages.push(Page {
-                    url: url.clone(),
-                    output: format!("{url}index.html"),
-                    template: "terme.html",
-                    context: json!({
-                        "page": self.page(&url, nom, definition, taxonomy.slug, json!([self.crumb(taxonomy.nom, &list_url)])),
+                let url = format!("{taxonomy_slug}/{slug}/");
+                let (page_url, list_url, taxonomy_value) =
+                    (url.clone(), list_url.clone(), taxonomy_value.clone());
+                // Built when the page is rendered.
+                let context = move || {
+                    let facts: Vec<Value> = self
+                        .by_name(cities_of_term[i].clone())
+                        .into_iter()
+                        .map(|c| {
+                            let city = &site.cities[c];
+                            let fact = match taxonomy_slug {
+                                "strategies" => city.strategies.iter().find(|f| f.term == i),
+                                "canaux" => city.channels.iter().find(|f| f.term == i),
+                                _ => city.publics.iter().find(|f| f.term == i),
+                            };
+                            let mut link = self.city_link(c);
+                            link["detail"] =
+                                json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
+                            link
+                        })
+                        .collect();
+                    let (opportunities, opportunity_count) = if taxonomy_slug == "strategies" {
+                        self.strategy_opportunities(
+                            i,
+                            opportunity_html,
+                            synergies::STRATEGY_SECTION_LIMIT,
+                        )
+                    } else {
+                        (Vec::new(), 0)
+                    };
+                    json!({
+                        "page": self.page(&page_url, nom, definition, taxonomy_slug, json!([self.crumb(taxonomy_nom, &list_url)])),
                         "taxonomie": taxonomy_value,
                         "terme": {
                             "nom": typography(nom),
@@ -1274,17 +1479,26 @@ impl Ctx<'_> {
                             "sources": self.sources(sources),
                         },
                         "villes": facts,
-                        "cas": taxonomy.cases[i].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
+                        "cas": cases_of_term[i].iter().map(|&c| self.case_summary(c)).collect::<Vec<_>>(),
                         "opportunites": opportunities,
                         "nb_opportunites": opportunity_count,
-                    }),
+                    })
+                };
+                pages.push(Page {
+                    later: Some(Box::new(context)),
+                    search: None,
+                    case: None,
+                    url: url.clone(),
+                    output: format!("{url}index.html"),
+                    template: "terme.html",
+                    context: Value::Null,
                 });
             }
         }
         pages
     }
 
-    fn epcis_page(&self) -> Page {
+    fn epcis_page(&self) -> Page<'_> {
         let epcis: Vec<Value> = self
             .site
             .epcis
@@ -1302,6 +1516,9 @@ impl Ctx<'_> {
             })
             .collect();
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "intercommunalites/".into(),
             output: "intercommunalites/index.html".into(),
             template: "intercommunalites.html",
@@ -1312,11 +1529,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn epci_page(&self, index: usize) -> Page {
+    fn epci_page(&self, index: usize) -> Page<'_> {
         let epci = &self.site.epcis[index];
         let url = format!("intercommunalites/{}/", epci.slug);
         let cities = self.by_name(self.ix.cities_by_epci[index].clone());
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "intercommunalite.html",
@@ -1335,8 +1555,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn not_found_page(&self) -> Page {
+    fn not_found_page(&self) -> Page<'_> {
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "404.html".into(),
             output: "404.html".into(),
             template: "404.html",

@@ -6,9 +6,10 @@
 //!    Those of dead processes are removed; when the output itself is missing (a kill between
 //!    the two renames of the fallback swap below), the old output is first renamed back.
 //! 2. **Write** everything into a fresh staging folder `.public.tmp-<pid>-<n>` next to the
-//!    output (same file system, so renames are atomic): every folder is created once, level
-//!    by level, then the files are written in parallel. No file is fsynced: the guarantee is
-//!    against an interrupted process, not a power cut (which would need a sync of every file).
+//!    output (same file system, so renames are atomic), in parallel and as the pages are
+//!    rendered ([`Staging`]): every folder is created once, before its first file. No file is
+//!    fsynced: the guarantee is against an interrupted process, not a power cut (which would
+//!    need a sync of every file).
 //! 3. **Swap**: on Linux, `renameat2(RENAME_EXCHANGE)` exchanges the staging folder and the
 //!    output in one step, so the output path always names a complete site, the old one or the
 //!    new one. Elsewhere, or on a file system without it, two renames (output → `.old`,
@@ -19,7 +20,7 @@
 //! A failed build therefore leaves the previous output exactly as it was, and files of an
 //! older build never survive, since the new output is a new folder.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -44,15 +45,105 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// temporary folder is removed. The error says, in French, which path could not be written
 /// and why.
 pub fn write_atomically(output: &Path, files: &[OutputFile]) -> io::Result<()> {
-    let (parent, name) = split(output);
-    std::fs::create_dir_all(&parent).map_err(|e| failed("création du dossier", &parent, e))?;
-    recover(output)?;
-    let staging = Claimed::new(&parent, &name, STAGING);
-    let result = write_all(&staging.path, files)
-        .and_then(|()| swap_in(&staging.path, output, &parent, &name));
-    // After a successful exchange the staging path holds the old site: deleted either way.
-    remove_tree(&staging.path);
-    result
+    let staging = Staging::create(output)?;
+    files
+        .par_iter()
+        .try_for_each(|file| staging.write(&file.path, &file.bytes))?;
+    staging.commit()
+}
+
+/// A staging folder that a build fills while it renders, then puts in place of the output
+/// ([`Staging::commit`]). `build` streams each page here as soon as it is rendered, so that
+/// the site never has to be held in memory whole. Dropped without a commit (an error, a
+/// panic), the folder is deleted and the output is untouched.
+pub struct Staging {
+    claimed: Claimed,
+    output: PathBuf,
+    parent: PathBuf,
+    name: String,
+    /// Folders already made below the staging folder (relative paths).
+    folders: Mutex<HashSet<String>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Repairs what interrupted builds left beside `output` ([`recover`]), then makes a new,
+    /// empty staging folder next to it.
+    pub fn create(output: &Path) -> io::Result<Staging> {
+        let (parent, name) = split(output);
+        std::fs::create_dir_all(&parent).map_err(|e| failed("création du dossier", &parent, e))?;
+        recover(output)?;
+        let claimed = Claimed::new(&parent, &name, STAGING);
+        std::fs::create_dir(&claimed.path)
+            .map_err(|e| failed("création du dossier", &claimed.path, e))?;
+        Ok(Staging {
+            claimed,
+            output: output.to_path_buf(),
+            parent,
+            name,
+            folders: Mutex::new(HashSet::new()),
+            committed: false,
+        })
+    }
+
+    /// Writes one file (`path` relative to the site, `/`-separated), making its folders
+    /// first. Safe to call from many threads at once.
+    pub fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        check_relative(path)?;
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            self.make_folders(folder)?;
+        }
+        let target = self.claimed.path.join(path);
+        std::fs::write(&target, bytes).map_err(|e| failed("écriture de", &target, e))
+    }
+
+    /// Makes `folder` and its parents once each. The lock is held while making them, so that
+    /// no thread writes into a folder another thread is still making.
+    fn make_folders(&self, folder: &str) -> io::Result<()> {
+        let mut made = self
+            .folders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if made.contains(folder) {
+            return Ok(());
+        }
+        let mut end = 0;
+        loop {
+            let next = folder[end..].find('/').map(|i| end + i);
+            let prefix = &folder[..next.unwrap_or(folder.len())];
+            if !made.contains(prefix) {
+                let path = self.claimed.path.join(prefix);
+                match std::fs::create_dir(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                    Err(e) => return Err(failed("création du dossier", &path, e)),
+                }
+                made.insert(prefix.to_string());
+            }
+            match next {
+                Some(slash) => end = slash + 1,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Puts the staging folder in place of the output in one step, then deletes the old
+    /// output.
+    pub fn commit(mut self) -> io::Result<()> {
+        self.committed = true;
+        let result = swap_in(&self.claimed.path, &self.output, &self.parent, &self.name);
+        // After a successful exchange the staging path holds the old site: deleted either way.
+        remove_tree(&self.claimed.path);
+        result
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            remove_tree(&self.claimed.path);
+        }
+    }
 }
 
 /// Repairs what an interrupted build left beside `output`: puts the old output back when the
@@ -194,34 +285,6 @@ fn unique_sibling(parent: &Path, name: &str, kind: &str) -> PathBuf {
             return candidate;
         }
     }
-}
-
-/// Writes every file below `staging`, a folder that does not exist yet.
-fn write_all(staging: &Path, files: &[OutputFile]) -> io::Result<()> {
-    std::fs::create_dir(staging).map_err(|e| failed("création du dossier", staging, e))?;
-    // Every folder once, parents before children: one level at a time, each in parallel.
-    let mut levels: BTreeMap<usize, HashSet<&str>> = BTreeMap::new();
-    for file in files {
-        check_relative(&file.path)?;
-        let mut end = 0;
-        let mut depth = 0;
-        while let Some(slash) = file.path[end..].find('/') {
-            end += slash;
-            depth += 1;
-            levels.entry(depth).or_default().insert(&file.path[..end]);
-            end += 1;
-        }
-    }
-    for folders in levels.values() {
-        folders.par_iter().try_for_each(|folder| {
-            let path = staging.join(folder);
-            std::fs::create_dir(&path).map_err(|e| failed("création du dossier", &path, e))
-        })?;
-    }
-    files.par_iter().try_for_each(|file| {
-        let path = staging.join(&file.path);
-        std::fs::write(&path, &file.bytes).map_err(|e| failed("écriture de", &path, e))
-    })
 }
 
 /// Refuses an output path that could land outside the staging folder.

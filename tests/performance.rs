@@ -23,7 +23,9 @@ fn timings_prints_every_stage_and_step_in_french() {
         "gabarits Tera",
         "minification (minify)",
         "index de recherche",
+        "écriture des pages",
         "flux, plan du site, tri",
+        "les étapes du rendu se recouvrent",
         "écriture (write)",
         "total",
     ] {
@@ -31,7 +33,7 @@ fn timings_prints_every_stage_and_step_in_french() {
     }
     // Every row has a duration in milliseconds and a share.
     let rows = text.lines().filter(|l| l.trim_end().ends_with('%')).count();
-    assert_eq!(rows, 12, "{text}");
+    assert_eq!(rows, 13, "{text}");
     // Without the flag, only the one-line summary.
     let quiet = run(&["build"], site.path());
     assert!(!stderr(&quiet).contains("Durée des étapes"));

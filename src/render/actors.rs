@@ -35,9 +35,12 @@ impl Ctx<'_> {
         value
     }
 
-    pub(super) fn actor_pages(&self) -> Vec<Page> {
+    pub(super) fn actor_pages(&self) -> Vec<Page<'_>> {
         let site = self.site;
         let mut pages = vec![Page {
+            later: None,
+            search: None,
+            case: None,
             url: "acteurs/".into(),
             output: "acteurs/index.html".into(),
             template: "acteurs.html",
@@ -52,7 +55,7 @@ impl Ctx<'_> {
         pages
     }
 
-    fn actor_page(&self, index: usize, actor: &Actor) -> Page {
+    fn actor_page(&self, index: usize, actor: &Actor) -> Page<'_> {
         let url = format!("acteurs/{}/", actor.slug);
         let mut levers = Vec::new();
         for lever in Lever::ALL {
@@ -72,6 +75,9 @@ impl Ctx<'_> {
         }
         let cities = self.by_name(actor.cities.clone());
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "acteur.html",

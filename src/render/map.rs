@@ -379,8 +379,13 @@ impl Ctx<'_> {
                     .and_then(|&e| self.small_map(&geometry, None, Some(e))),
                 _ => return,
             };
-            if let Value::Object(map) = &mut page.context {
-                map.insert("petite_carte".to_string(), json!(small));
+            match &mut page.context {
+                Value::Object(map) => {
+                    map.insert("petite_carte".to_string(), json!(small));
+                }
+                // A context built later: the map is merged into it then.
+                context @ Value::Null => *context = json!({ "petite_carte": small }),
+                _ => {}
             }
         });
     }
@@ -532,7 +537,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn map_page(&self, geometry: &MapGeometry, thematic: &Thematic, menu: &Value) -> Page {
+    fn map_page(&self, geometry: &MapGeometry, thematic: &Thematic, menu: &Value) -> Page<'static> {
         let site = self.site;
         let url = match thematic.id.as_str() {
             "intercommunalites" => "carte/".to_string(),
@@ -594,6 +599,9 @@ impl Ctx<'_> {
             format!("Carte\u{a0}: {}", thematic.title)
         };
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "carte.html",

@@ -205,7 +205,7 @@ fn link_cell(link: Value) -> Value {
 }
 
 impl Ctx<'_> {
-    pub(super) fn observatory_page(&self) -> Page {
+    pub(super) fn observatory_page(&self) -> Page<'_> {
         let charts = vec![
             self.channels_chart(),
             self.strategies_chart(),
@@ -215,6 +215,9 @@ impl Ctx<'_> {
         ];
         let complete = self.site.cities.iter().filter(|c| c.complete).count();
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "observatoire/".into(),
             output: "observatoire/index.html".into(),
             template: "observatoire.html",

@@ -666,7 +666,7 @@ impl Ctx<'_> {
     }
 
     /// `/donnees/`: each file with its format, size, licence and fields.
-    pub(super) fn opendata_page(&self, files: &[OutputFile]) -> Page {
+    pub(super) fn opendata_page(&self, files: &[OutputFile]) -> Page<'_> {
         let listed: Vec<Value> = DATA_FILES
             .iter()
             .map(|file| {
@@ -689,6 +689,9 @@ impl Ctx<'_> {
             })
             .collect();
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: format!("{DATA_DIR}/"),
             output: format!("{DATA_DIR}/index.html"),
             template: "donnees.html",

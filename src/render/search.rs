@@ -17,7 +17,11 @@
 //! Pagefind is async: its API runs on a small current-thread tokio runtime, on a thread of its
 //! own so that a caller already inside a tokio runtime (`serve`) does not make it panic.
 
+use std::collections::BTreeMap;
+#[cfg(test)]
 use std::collections::BTreeSet;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -45,20 +49,26 @@ fn result_type(page: &Page) -> Option<&'static str> {
     }
 }
 
-/// Marks the pages to index: `page.recherche` holds the result type, which `base.html` turns
-/// into `data-pagefind-body` and the `type` filter and meta field. Returns the output paths of
-/// the marked pages.
-pub(super) fn mark_indexable(pages: &mut [Page]) -> BTreeSet<String> {
-    let mut indexed = BTreeSet::new();
+/// Marks the pages to index with their result type and their position in the index; the
+/// type goes into the context as `page.recherche` ([`set_result_type`]) when the page is
+/// rendered. Returns the URLs of the marked pages, in index order.
+pub(super) fn mark_indexable(pages: &mut [Page]) -> Vec<String> {
+    let mut urls = Vec::new();
     for page in pages.iter_mut() {
         if let Some(kind) = result_type(page) {
-            if let Some(meta) = page.context.get_mut("page") {
-                meta["recherche"] = json!(kind);
-            }
-            indexed.insert(page.output.clone());
+            page.search = Some((kind, urls.len()));
+            urls.push(page_url(&page.output));
         }
     }
-    indexed
+    urls
+}
+
+/// `page.recherche` holds the result type, which `base.html` turns into
+/// `data-pagefind-body` and the `type` filter and meta field.
+pub(super) fn set_result_type(context: &mut Value, kind: &str) {
+    if let Some(meta) = context.get_mut("page") {
+        meta["recherche"] = json!(kind);
+    }
 }
 
 /// Parts of the indexed pages left out of the index: what a page says about *other* pages
@@ -95,25 +105,120 @@ fn unused(name: &str) -> bool {
 /// Builds the Pagefind bundle from the rendered pages whose output path is in `indexed`.
 /// Result URLs are site paths (`/villes/avignon/`): Pagefind's JS prefixes them with the
 /// folder that holds `pagefind/`, so the bundle works under any base path.
-pub(super) fn search_bundle(
+#[cfg(test)]
+fn search_bundle(
     files: &[OutputFile],
     indexed: &BTreeSet<String>,
     language: &str,
 ) -> Result<Vec<OutputFile>, Diagnostic> {
     let pages = read_pages(files, indexed);
-    let built = std::thread::scope(|scope| {
-        scope
-            .spawn(|| index_pages(pages, language))
+    let urls = pages.iter().map(|(url, _)| url.clone()).collect();
+    let indexer = Indexer::start(urls, language.to_string());
+    for (position, (_, source)) in pages.into_iter().enumerate() {
+        indexer.sender().send((position, source)).ok();
+    }
+    indexer.finish()
+}
+
+/// The URL under which a page's file is indexed: `/villes/avignon/`.
+pub(super) fn page_url(output: &str) -> String {
+    format!("/{}", output.strip_suffix("index.html").unwrap_or(output))
+}
+
+/// The search index, built on a thread of its own while the site is still rendering: Pagefind
+/// indexes pages one after the other, so the render loop hands over each indexed page as soon
+/// as its bytes are final, and Pagefind works on a core while the other pages render. Pages
+/// arrive in any order and are indexed in page order (Pagefind numbers them in that order:
+/// the bundle does not depend on scheduling).
+pub(super) struct Indexer {
+    sender: Option<mpsc::Sender<(usize, Source)>>,
+    thread: std::thread::JoinHandle<Result<(BundleFiles, Duration), String>>,
+}
+
+impl Indexer {
+    /// Starts the indexing thread for the pages at `urls`, which [`Indexer::sender`] must
+    /// then be given, each with its position in `urls`.
+    pub(super) fn start(urls: Vec<String>, language: String) -> Indexer {
+        let (sender, receiver) = mpsc::channel::<(usize, Source)>();
+        let thread = std::thread::spawn(move || {
+            // One build at a time uses the previous index; a poisoned lock only loses the reuse.
+            let mut previous = PREVIOUS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let started = Instant::now();
+            let mut waiting = Duration::ZERO;
+            let sources = InOrder {
+                receiver,
+                pending: BTreeMap::new(),
+                next: 0,
+                waiting: &mut waiting,
+            };
+            let files = index_in_order(&mut previous, urls, &language, sources)?.0;
+            Ok((files, started.elapsed().saturating_sub(waiting)))
+        });
+        Indexer {
+            sender: Some(sender),
+            thread,
+        }
+    }
+
+    /// Where to send `(position, source)` of each indexed page.
+    pub(super) fn sender(&self) -> mpsc::Sender<(usize, Source)> {
+        self.sender.clone().expect("the sender lives until finish")
+    }
+
+    /// Waits for the index and returns the bundle's files, and the time Pagefind worked
+    /// (not counting its waits for pages).
+    pub(super) fn finish_timed(mut self) -> Result<(Vec<OutputFile>, Duration), Diagnostic> {
+        drop(self.sender.take());
+        let built = self
+            .thread
             .join()
-            .unwrap_or_else(|_| Err("l’indexation a échoué (panique)".to_string()))
-    });
-    let bundle = built.map_err(|error| {
-        Diagnostic::error(
-            "recherche",
-            "atlas.yaml",
-            format!("index de recherche impossible à construire\u{a0}: {error}"),
-        )
-    })?;
+            .unwrap_or_else(|_| Err("l’indexation a échoué (panique)".to_string()));
+        let (bundle, busy) = built.map_err(|error| {
+            Diagnostic::error(
+                "recherche",
+                "atlas.yaml",
+                format!("index de recherche impossible à construire\u{a0}: {error}"),
+            )
+        })?;
+        Ok((bundle_files(bundle), busy))
+    }
+
+    #[cfg(test)]
+    fn finish(self) -> Result<Vec<OutputFile>, Diagnostic> {
+        self.finish_timed().map(|(files, _)| files)
+    }
+}
+
+/// The pages received by the indexing thread, in page order.
+struct InOrder<'w> {
+    receiver: mpsc::Receiver<(usize, Source)>,
+    pending: BTreeMap<usize, Source>,
+    next: usize,
+    waiting: &'w mut Duration,
+}
+
+impl Iterator for InOrder<'_> {
+    type Item = Source;
+
+    fn next(&mut self) -> Option<Source> {
+        loop {
+            if let Some(source) = self.pending.remove(&self.next) {
+                self.next += 1;
+                return Some(source);
+            }
+            let started = Instant::now();
+            let received = self.receiver.recv();
+            *self.waiting += started.elapsed();
+            let (position, source) = received.ok()?;
+            self.pending.insert(position, source);
+        }
+    }
+}
+
+/// The bundle as output files, without what the theme does not use.
+fn bundle_files(bundle: BundleFiles) -> Vec<OutputFile> {
     let mut wasm_languages = 0;
     let mut out: Vec<OutputFile> = bundle
         .into_iter()
@@ -134,12 +239,12 @@ pub(super) fn search_bundle(
         out.retain(|f| f.path != format!("{BUNDLE_DIR}/wasm.unknown.pagefind"));
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    out
 }
 
 /// A page to index, as Pagefind is given it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Source {
+pub(super) enum Source {
     /// Its text, title, meta and filters, read by [`html_text`].
     Record(html_text::Record),
     /// Its HTML, for Pagefind's own parser: what [`html_text`] declines to read.
@@ -148,28 +253,27 @@ enum Source {
 
 /// The URL and [`Source`] of each indexed page, in the order of `files`: read in parallel,
 /// each page on its own (Pagefind would parse them one after the other).
+#[cfg(test)]
 fn read_pages(files: &[OutputFile], indexed: &BTreeSet<String>) -> Vec<(String, Source)> {
     use rayon::prelude::*;
     let excluded = exclusions();
     files
         .par_iter()
         .filter(|f| indexed.contains(&f.path))
-        .map(|f| {
-            let url = format!("/{}", f.path.strip_suffix("index.html").unwrap_or(&f.path));
-            (url, source(&f.bytes, excluded.as_deref()))
-        })
+        .map(|f| (page_url(&f.path), source(&f.bytes, excluded.as_deref())))
         .collect()
 }
 
 /// [`EXCLUDED`] for [`html_text`]; `None` if one of them is a selector it does not know.
-fn exclusions() -> Option<Vec<html_text::Selector>> {
+pub(super) fn exclusions() -> Option<Vec<html_text::Selector>> {
     EXCLUDED
         .iter()
         .map(|s| html_text::Selector::parse(s))
         .collect()
 }
 
-fn source(html: &[u8], excluded: Option<&[html_text::Selector]>) -> Source {
+/// What Pagefind is given for a page: the record read by [`html_text`], or the HTML.
+pub(super) fn source(html: &[u8], excluded: Option<&[html_text::Selector]>) -> Source {
     match excluded.and_then(|excluded| html_text::read(html, excluded).ok()) {
         Some(record) => Source::Record(record),
         None => Source::Html(String::from_utf8_lossy(html).into_owned()),
@@ -197,36 +301,39 @@ fn source_hash(source: &Source) -> u64 {
     hasher.finish()
 }
 
-/// Runs Pagefind on `(url, source)` pages; returns the bundle's files as (relative name, bytes).
-fn index_pages(
-    pages: Vec<(String, Source)>,
-    language: &str,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
-    // One build at a time uses the previous index; a poisoned lock only loses the reuse.
-    let mut previous = PREVIOUS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    index_pages_after(&mut previous, pages, language).map(|(files, _)| files)
-}
-
 /// The files of a Pagefind bundle: output path and bytes.
 type BundleFiles = Vec<(String, Vec<u8>)>;
 
-/// [`index_pages`] given the previous index; also returns how many pages were given to
-/// Pagefind.
+/// Runs Pagefind on `(url, source)` pages given the previous index; returns the bundle's
+/// files as (relative name, bytes) and how many pages were given to Pagefind.
+#[cfg(test)]
 fn index_pages_after(
     previous: &mut Option<PreviousIndex>,
     pages: Vec<(String, Source)>,
     language: &str,
 ) -> Result<(BundleFiles, usize), String> {
+    let urls = pages.iter().map(|(url, _)| url.clone()).collect();
+    index_in_order(
+        previous,
+        urls,
+        language,
+        pages.into_iter().map(|(_, source)| source),
+    )
+}
+
+/// Runs Pagefind on the pages at `urls`, whose sources `sources` yields in the same order;
+/// returns the bundle's files and how many pages were given to Pagefind. The index is kept
+/// in `previous` for the next build only when every page came.
+fn index_in_order(
+    previous: &mut Option<PreviousIndex>,
+    urls: Vec<String>,
+    language: &str,
+    sources: impl Iterator<Item = Source>,
+) -> Result<(BundleFiles, usize), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| e.to_string())?;
-    let urls: Vec<String> = pages.iter().map(|(url, _)| url.clone()).collect();
-    let hashes: Vec<u64> = pages
-        .iter()
-        .map(|(_, source)| source_hash(source))
-        .collect();
+    let mut hashes: Vec<u64> = Vec::with_capacity(urls.len());
     let reusable = previous
         .take()
         .filter(|p| p.language == language && p.urls == urls);
@@ -244,7 +351,11 @@ fn index_pages_after(
             }
         };
         let mut added = 0;
-        for (i, (url, source)) in pages.into_iter().enumerate() {
+        for (i, source) in sources.enumerate() {
+            let Some(url) = urls.get(i).cloned() else {
+                return Err("page de trop pour l’index".to_string());
+            };
+            hashes.push(source_hash(&source));
             if old_hashes.get(i) == Some(&hashes[i]) {
                 continue;
             }
@@ -265,6 +376,9 @@ fn index_pages_after(
                 Source::Html(html) => index.add_html_file(None, Some(url.clone()), html).await,
             };
             result.map_err(|e| format!("{url}\u{a0}: {e}"))?;
+        }
+        if hashes.len() != urls.len() {
+            return Err("indexation interrompue".to_string());
         }
         let files = index.get_files().await.map_err(|e| e.to_string())?;
         let files = files
@@ -294,12 +408,15 @@ fn index_pages_after(
 impl Ctx<'_> {
     /// `/recherche/`: the search form (shown by `recherche.js`) and, for everyone, the lists
     /// to browse instead.
-    pub(super) fn search_page(&self) -> Page {
+    pub(super) fn search_page(&self) -> Page<'_> {
         let site = self.site;
         let browse = |nom: &str, url: &str, nombre: usize, un: &str, plusieurs: &str| -> Value {
             json!({"nom": nom, "url": self.url(url), "nombre": nombre, "un": un, "plusieurs": plusieurs})
         };
         Page {
+            later: None,
+            search: None,
+            case: None,
             url: "recherche/".into(),
             output: "recherche/index.html".into(),
             template: "recherche.html",

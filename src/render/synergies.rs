@@ -2,6 +2,8 @@
 //! related case studies, opportunities (computed and editorial), the `/synergies/` page with
 //! its matrix, strongest pairs and graph, and the synergy exports.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use super::{Ctx, Page, format_decimal};
@@ -422,7 +424,7 @@ impl Ctx<'_> {
     }
 
     /// `/opportunites/`, one page per kind and one per city: filterable without JavaScript.
-    pub(super) fn opportunity_pages(&self, editorial_html: &[String]) -> Vec<Page> {
+    pub(super) fn opportunity_pages<'s>(&'s self, editorial_html: &'s [String]) -> Vec<Page<'s>> {
         let site = self.site;
         let by_kind: Vec<Vec<usize>> = OpportunityKind::ALL
             .iter()
@@ -502,6 +504,9 @@ impl Ctx<'_> {
         let filters =
             json!({"types": kinds, "villes": city_filters, "strategies": strategy_filters});
         let mut pages = vec![Page {
+            later: None,
+            search: None,
+            case: None,
             url: "opportunites/".into(),
             output: "opportunites/index.html".into(),
             template: "opportunites.html",
@@ -513,49 +518,82 @@ impl Ctx<'_> {
                 "nb_opportunites": total_all,
             }),
         }];
+        let shared = Arc::new((filters, editorial));
         for (k, kind) in kinds.iter().enumerate() {
             let slug = kind["slug"].as_str().unwrap_or_default();
-            let (items, total): (Vec<Value>, usize) = match shown_on_kind_pages.get(k) {
-                Some(shown) => (shown.iter().map(|&o| value(o)).collect(), by_kind[k].len()),
-                None => (editorial.clone(), editorial.len()),
-            };
+            let (items, total): (Box<dyn FnOnce() -> Vec<Value> + Send + 's>, usize) =
+                match shown_on_kind_pages.get(k) {
+                    Some(shown) => {
+                        let shown = shown.clone();
+                        (
+                            Box::new(move || {
+                                shown
+                                    .iter()
+                                    .map(|&o| self.opportunity(o, &self.an.opportunities[o]))
+                                    .collect()
+                            }),
+                            by_kind[k].len(),
+                        )
+                    }
+                    None => {
+                        let count = shared.1.len();
+                        let shared = Arc::clone(&shared);
+                        (Box::new(move || shared.1.clone()), count)
+                    }
+                };
             let url = format!("opportunites/{slug}/");
             let nom = kind["nom"].as_str().unwrap_or_default();
+            // Values shared by the pages are cloned when a page is rendered, not before.
+            let shared = Arc::clone(&shared);
+            let (kind, slug, nom, page_url) = (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
             pages.push(Page {
+                later: Some(Box::new(move || {
+                    json!({
+                        "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                        "filtres": shared.0,
+                        "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kind["definition"]},
+                        "opportunites": items(),
+                        "nb_opportunites": total,
+                    })
+                })),
+                search: None,
+                case: None,
                 url: url.clone(),
                 output: format!("{url}index.html"),
                 template: "opportunites.html",
-                context: json!({
-                    "page": self.page(&url, &format!("Opportunités\u{a0}: {}", lowercase_first(nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
-                    "filtres": filters,
-                    "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kinds[k]["definition"]},
-                    "opportunites": items,
-                    "nb_opportunites": total,
-                }),
+                context: Value::Null,
             });
         }
         for &city in &cities_with {
             let slug = &site.cities[city].slug;
             let url = format!("opportunites/villes/{slug}/");
-            let (shown, total) = self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
+            let shared = Arc::clone(&shared);
+            let page_url = url.clone();
             pages.push(Page {
+                later: Some(Box::new(move || {
+                    let (shown, total) =
+                        self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
+                    json!({
+                        "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                        "filtres": shared.0,
+                        "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom, "ville": self.city_link(city)},
+                        "opportunites": shown,
+                        "nb_opportunites": total,
+                    })
+                })),
+                search: None,
+                case: None,
                 url: url.clone(),
                 output: format!("{url}index.html"),
                 template: "opportunites.html",
-                context: json!({
-                    "page": self.page(&url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
-                    "filtres": filters,
-                    "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom, "ville": self.city_link(city)},
-                    "opportunites": shown,
-                    "nb_opportunites": total,
-                }),
+                context: Value::Null,
             });
         }
         pages
     }
 
     /// `/synergies/` (rows by population) and `/synergies/score/` (rows by synergy score).
-    pub(super) fn synergy_pages(&self) -> Vec<Page> {
+    pub(super) fn synergy_pages(&self) -> Vec<Page<'_>> {
         let site = self.site;
         let ix = self.ix;
         let total_score: Vec<f64> = (0..site.cities.len())
@@ -693,6 +731,9 @@ impl Ctx<'_> {
             ("synergies/score/", "score", &by_score),
         ] {
             pages.push(Page {
+                later: None,
+                search: None,
+                case: None,
                 url: url.to_string(),
                 output: format!("{url}index.html"),
                 template: "synergies.html",

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 /// What Pagefind needs to index a page, as `add_custom_record` takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct Record {
+pub(in crate::render) struct Record {
     /// The indexed text, with Pagefind's weight markers around headings.
     pub digest: String,
     pub meta: BTreeMap<String, String>,
@@ -40,7 +40,7 @@ type Read<T> = Result<T, Decline>;
 /// A CSS selector of the exclusion list, in the two forms it uses: `.class` and
 /// `tag[attribute="value"]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Selector {
+pub(in crate::render) enum Selector {
     Class(String),
     TagAttribute {
         tag: String,
