@@ -35,6 +35,8 @@ use crate::render::OutputFile;
 const STAGING: &str = "tmp";
 const OLD: &str = "old";
 const DELETING: &str = "del";
+/// The previous site, kept for the next build: `.public.prev`.
+const PREVIOUS: &str = "prev";
 
 /// Folders of this process that are in use: never taken for leftovers of a dead process
 /// that had the same pid.
@@ -56,6 +58,12 @@ pub fn write_atomically(output: &Path, files: &[OutputFile]) -> io::Result<()> {
 /// ([`Staging::commit`]). `build` streams each page here as soon as it is rendered, so that
 /// the site never has to be held in memory whole. Dropped without a commit (an error, a
 /// panic), the folder is deleted and the output is untouched.
+///
+/// The folder is, when there is one, the site the previous build replaced (kept beside the
+/// output as `.public.prev`): a file whose bytes did not change is left as it is, neither
+/// written nor deleted and made again — on a large site most files do not change between two
+/// builds, and writing them is most of the cost of this stage. Files the build did not give
+/// are deleted before the exchange, so the result is exactly the files of the build.
 pub struct Staging {
     claimed: Claimed,
     output: PathBuf,
@@ -63,25 +71,33 @@ pub struct Staging {
     name: String,
     /// Folders already made below the staging folder (relative paths).
     folders: Mutex<HashSet<String>>,
+    /// For a reused folder: every file of this build (relative paths), to delete the others.
+    produced: Option<Mutex<HashSet<String>>>,
     committed: bool,
 }
 
 impl Staging {
-    /// Repairs what interrupted builds left beside `output` ([`recover`]), then makes a new,
-    /// empty staging folder next to it.
+    /// Repairs what interrupted builds left beside `output` ([`recover`]), then takes the
+    /// previous site (`.public.prev`) as the staging folder, or makes a new, empty one.
     pub fn create(output: &Path) -> io::Result<Staging> {
         let (parent, name) = split(output);
         std::fs::create_dir_all(&parent).map_err(|e| failed("création du dossier", &parent, e))?;
         recover(output)?;
         let claimed = Claimed::new(&parent, &name, STAGING);
-        std::fs::create_dir(&claimed.path)
-            .map_err(|e| failed("création du dossier", &claimed.path, e))?;
+        let previous = previous_site(&parent, &name);
+        let reused = std::fs::symlink_metadata(&previous).is_ok_and(|m| m.is_dir())
+            && std::fs::rename(&previous, &claimed.path).is_ok();
+        if !reused {
+            std::fs::create_dir(&claimed.path)
+                .map_err(|e| failed("création du dossier", &claimed.path, e))?;
+        }
         Ok(Staging {
             claimed,
             output: output.to_path_buf(),
             parent,
             name,
             folders: Mutex::new(HashSet::new()),
+            produced: reused.then(|| Mutex::new(HashSet::new())),
             committed: false,
         })
     }
@@ -94,16 +110,43 @@ impl Staging {
             self.make_folders(folder)?;
         }
         let target = self.claimed.path.join(path);
+        if let Some(produced) = &self.produced {
+            lock(produced).insert(path.to_string());
+            if lock(&self.folders).contains(path) {
+                // A folder of this build: a file cannot take its place.
+                return Err(failed(
+                    "écriture de",
+                    &target,
+                    io::Error::from(io::ErrorKind::IsADirectory),
+                ));
+            }
+            match std::fs::symlink_metadata(&target) {
+                Ok(metadata) if metadata.is_file() => {
+                    if metadata.len() == bytes.len() as u64
+                        && std::fs::read(&target).is_ok_and(|existing| existing == bytes)
+                    {
+                        return Ok(());
+                    }
+                    // A new file rather than the old one rewritten: the old one may have other
+                    // names (a deployment's hard-linked snapshot), which must not change.
+                    let _ = std::fs::remove_file(&target);
+                }
+                // A folder of the previous site where this build has a file.
+                Ok(metadata) if metadata.is_dir() => remove_tree(&target),
+                // A link, or anything else: never written through.
+                Ok(_) => {
+                    let _ = std::fs::remove_file(&target);
+                }
+                Err(_) => {}
+            }
+        }
         std::fs::write(&target, bytes).map_err(|e| failed("écriture de", &target, e))
     }
 
     /// Makes `folder` and its parents once each. The lock is held while making them, so that
     /// no thread writes into a folder another thread is still making.
     fn make_folders(&self, folder: &str) -> io::Result<()> {
-        let mut made = self
-            .folders
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut made = lock(&self.folders);
         if made.contains(folder) {
             return Ok(());
         }
@@ -115,7 +158,23 @@ impl Staging {
                 let path = self.claimed.path.join(prefix);
                 match std::fs::create_dir(&path) {
                     Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+                        // A file of the previous site where this build has a folder is
+                        // replaced; a file of this build is not.
+                        let ours = self
+                            .produced
+                            .as_ref()
+                            .is_none_or(|produced| lock(produced).contains(prefix));
+                        if !is_dir && ours {
+                            return Err(failed("création du dossier", &path, e));
+                        }
+                        if !is_dir {
+                            std::fs::remove_file(&path)
+                                .and_then(|()| std::fs::create_dir(&path))
+                                .map_err(|_| failed("création du dossier", &path, e))?;
+                        }
+                    }
                     Err(e) => return Err(failed("création du dossier", &path, e)),
                 }
                 made.insert(prefix.to_string());
@@ -127,13 +186,28 @@ impl Staging {
         }
     }
 
-    /// Puts the staging folder in place of the output in one step, then deletes the old
-    /// output.
+    /// Deletes what the previous site had and this build did not give, puts the staging
+    /// folder in place of the output in one step, then keeps the old output for the next
+    /// build (`.public.prev`).
     pub fn commit(mut self) -> io::Result<()> {
         self.committed = true;
-        let result = swap_in(&self.claimed.path, &self.output, &self.parent, &self.name);
-        // After a successful exchange the staging path holds the old site: deleted either way.
-        remove_tree(&self.claimed.path);
+        let staging = self.claimed.path.clone();
+        if let Some(produced) = self.produced.take() {
+            let produced = produced.into_inner().unwrap_or_else(|e| e.into_inner());
+            let folders = std::mem::take(&mut *lock(&self.folders));
+            remove_stale(&staging, "", &produced, &folders);
+        }
+        let result = swap_in(&staging, &self.output, &self.parent, &self.name);
+        // After a successful exchange the staging path holds the old site.
+        if result.is_ok() && std::fs::symlink_metadata(&staging).is_ok() {
+            let previous = previous_site(&self.parent, &self.name);
+            if std::fs::symlink_metadata(&previous).is_err()
+                && std::fs::rename(&staging, &previous).is_ok()
+            {
+                return result;
+            }
+        }
+        remove_tree(&staging);
         result
     }
 }
@@ -144,6 +218,46 @@ impl Drop for Staging {
             remove_tree(&self.claimed.path);
         }
     }
+}
+
+/// `.public.prev`: the site the last build replaced, reused by the next one.
+fn previous_site(parent: &Path, name: &str) -> PathBuf {
+    parent.join(format!(".{name}.{PREVIOUS}"))
+}
+
+/// Deletes below `root/relative` every file not in `produced` and every folder not in
+/// `folders` (relative paths).
+fn remove_stale(
+    root: &Path,
+    relative: &str,
+    produced: &HashSet<String>,
+    folders: &HashSet<String>,
+) {
+    let Ok(entries) = std::fs::read_dir(root.join(relative)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if relative.is_empty() {
+            name
+        } else {
+            format!("{relative}/{name}")
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && folders.contains(&path) {
+            remove_stale(root, &path, produced, folders);
+        } else if is_dir {
+            remove_tree(&entry.path());
+        } else if !produced.contains(&path) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Repairs what an interrupted build left beside `output`: puts the old output back when the
@@ -495,7 +609,113 @@ mod tests {
             "2"
         );
         assert!(!output.join("old.html").exists());
-        assert_eq!(names(dir.path()), vec!["public"]);
+        // The site it replaced is kept for the next build.
+        assert_eq!(names(dir.path()), vec![".public.prev", "public"]);
+    }
+
+    /// Modification time and inode of a file.
+    fn identity(path: &Path) -> (std::time::SystemTime, u64) {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(path).unwrap();
+        (metadata.modified().unwrap(), metadata.ino())
+    }
+
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(dir).unwrap();
+                files.push((
+                    relative.to_string_lossy().into_owned(),
+                    std::fs::read(entry.path()).unwrap(),
+                ));
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn the_previous_site_is_reused_and_unchanged_files_are_not_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        let first = [
+            file("same/index.html", "pareil"),
+            file("changed/index.html", "avant"),
+            file("gone/index.html", "disparu"),
+            file("gone-too.css", "x"),
+        ];
+        let second = [
+            file("same/index.html", "pareil"),
+            file("changed/index.html", "après"),
+            file("new/deep/index.html", "nouveau"),
+        ];
+        write_atomically(&output, &first).unwrap();
+        write_atomically(&output, &second).unwrap();
+        // The third build takes `.public.prev` (the first site) as its staging folder.
+        let kept = identity(&dir.path().join(".public.prev/same/index.html"));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_atomically(&output, &second).unwrap();
+        assert_eq!(identity(&output.join("same/index.html")), kept);
+        let fresh = tempfile::tempdir().unwrap();
+        write_atomically(&fresh.path().join("public"), &second).unwrap();
+        assert_eq!(tree(&output), tree(&fresh.path().join("public")));
+        assert!(!output.join("gone").exists());
+        assert_eq!(names(dir.path()), vec![".public.prev", "public"]);
+    }
+
+    #[test]
+    fn a_reused_site_never_writes_through_links_or_into_other_names_of_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        let outside = dir.path().join("ailleurs.txt");
+        std::fs::write(&outside, "intact").unwrap();
+        let files = [file("a.html", "1"), file("b.html", "1"), file("c/index.html", "1")];
+        write_atomically(&output, &files).unwrap();
+        write_atomically(&output, &files).unwrap();
+        let previous = dir.path().join(".public.prev");
+        // A deployment's hard-linked snapshot of a file, a link out of the site, a folder
+        // where a file goes and a file where a folder goes.
+        let snapshot = dir.path().join("instantane.html");
+        std::fs::hard_link(previous.join("a.html"), &snapshot).unwrap();
+        std::fs::remove_file(previous.join("b.html")).unwrap();
+        std::os::unix::fs::symlink(&outside, previous.join("b.html")).unwrap();
+        std::fs::remove_dir_all(previous.join("c")).unwrap();
+        std::fs::write(previous.join("c"), "fichier").unwrap();
+        let changed = [file("a.html", "2"), file("b.html", "2"), file("c/index.html", "2")];
+        write_atomically(&output, &changed).unwrap();
+        assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), "1");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "intact");
+        assert_eq!(
+            tree(&output),
+            [("a.html", "2"), ("b.html", "2"), ("c/index.html", "2")]
+                .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+        );
+        assert!(!std::fs::symlink_metadata(output.join("b.html")).unwrap().is_symlink());
+    }
+
+    #[test]
+    fn a_reused_site_still_refuses_a_file_and_a_folder_of_the_same_build_at_one_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("public");
+        write_atomically(&output, &[file("index.html", "1")]).unwrap();
+        write_atomically(&output, &[file("index.html", "2")]).unwrap();
+        for files in [
+            [file("x", "1"), file("x/y", "2")],
+            [file("x/y", "2"), file("x", "1")],
+        ] {
+            let staging = Staging::create(&output).unwrap();
+            assert!(staging.produced.is_some(), "the previous site is reused");
+            let result = files
+                .iter()
+                .try_for_each(|f| staging.write(&f.path, &f.bytes));
+            assert!(result.is_err(), "{files:?}");
+            drop(staging);
+            // Dropped uncommitted: the reused folder is deleted, the output untouched.
+            assert_eq!(std::fs::read_to_string(output.join("index.html")).unwrap(), "2");
+            write_atomically(&output, &[file("index.html", "2")]).unwrap();
+            write_atomically(&output, &[file("index.html", "2")]).unwrap();
+        }
     }
 
     #[test]
@@ -593,7 +813,10 @@ mod tests {
             .join(format!(".public.tmp-{}-999999", std::process::id()));
         std::fs::create_dir_all(&ours).unwrap();
         write_atomically(&output, &[file("index.html", "nouveau")]).unwrap();
-        assert_eq!(names(dir.path()), vec![".public.tmp-1-0", "public"]);
+        assert_eq!(
+            names(dir.path()),
+            vec![".public.prev", ".public.tmp-1-0", "public"]
+        );
         assert_eq!(
             std::fs::read_to_string(output.join("index.html")).unwrap(),
             "nouveau"
