@@ -483,49 +483,63 @@ fn closest_cities(site: &Site, links: &[CityLink]) -> Vec<Vec<usize>> {
 }
 
 fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
+    use rayon::prelude::*;
     let weights = &site.config.synergies.poids_cas_lies;
     let limit = site.config.synergies.cas_lies;
+    // The part of a posting list that is read: ascending, so membership is a binary search.
+    fn head(list: &[usize]) -> &[usize] {
+        &list[..list.len().min(POSTING_LIMIT)]
+    }
     site.cases
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(case_index, case)| {
-            let mut found: HashMap<usize, RelatedCase> = HashMap::new();
-            let mut add =
-                |lists: &[usize], ix_list: &[Vec<usize>], push: fn(&mut RelatedCase, usize)| {
-                    for &term in lists {
-                        for &other in ix_list[term].iter().take(POSTING_LIMIT) {
-                            if other != case_index {
-                                let related = found.entry(other).or_insert_with(|| RelatedCase {
-                                    case: other,
-                                    score: 0.0,
-                                    cities: Vec::new(),
-                                    strategies: Vec::new(),
-                                    publics: Vec::new(),
-                                });
-                                push(related, term);
-                            }
+            // Only counts per candidate: the shared terms are listed for the few kept.
+            let mut counts: HashMap<usize, [u32; 3]> = HashMap::new();
+            let taxonomies: [(&[usize], &[Vec<usize>]); 3] = [
+                (&case.cities, &ix.cases_by_city),
+                (&case.strategies, &ix.cases_by_strategy),
+                (&case.publics, &ix.cases_by_public),
+            ];
+            for (slot, (terms, lists)) in taxonomies.iter().enumerate() {
+                for &term in terms.iter() {
+                    for &other in head(&lists[term]) {
+                        if other != case_index {
+                            counts.entry(other).or_default()[slot] += 1;
                         }
                     }
-                };
-            add(&case.cities, &ix.cases_by_city, |r, t| r.cities.push(t));
-            add(&case.strategies, &ix.cases_by_strategy, |r, t| {
-                r.strategies.push(t)
-            });
-            add(&case.publics, &ix.cases_by_public, |r, t| r.publics.push(t));
-            let mut related: Vec<RelatedCase> = found
-                .into_values()
-                .map(|mut r| {
-                    r.score = weights.villes * r.cities.len() as f64
-                        + weights.strategies * r.strategies.len() as f64
-                        + weights.publics * r.publics.len() as f64;
-                    r
+                }
+            }
+            let mut scored: Vec<(f64, usize)> = counts
+                .into_iter()
+                .map(|(other, [cities, strategies, publics])| {
+                    let score = weights.villes * f64::from(cities)
+                        + weights.strategies * f64::from(strategies)
+                        + weights.publics * f64::from(publics);
+                    (score, other)
                 })
-                .filter(|r| r.score > 0.0)
+                .filter(|(score, _)| *score > 0.0)
                 .collect();
             // Ties go to the newest case study (lower index).
-            related.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.case.cmp(&y.case)));
-            related.truncate(limit);
-            related
+            scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            scored.truncate(limit);
+            let shared = |other: usize, (terms, lists): (&[usize], &[Vec<usize>])| -> Vec<usize> {
+                terms
+                    .iter()
+                    .copied()
+                    .filter(|&term| head(&lists[term]).binary_search(&other).is_ok())
+                    .collect()
+            };
+            scored
+                .into_iter()
+                .map(|(score, other)| RelatedCase {
+                    case: other,
+                    score,
+                    cities: shared(other, taxonomies[0]),
+                    strategies: shared(other, taxonomies[1]),
+                    publics: shared(other, taxonomies[2]),
+                })
+                .collect()
         })
         .collect()
 }

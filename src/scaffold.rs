@@ -480,7 +480,10 @@ fn with_schema_line(schema: &str, text: &str) -> String {
 pub fn init_files() -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = vec![
         (CONFIG_FILE.to_string(), EXAMPLE_ATLAS.into()),
-        (".gitignore".to_string(), b"/public/\n/.public.*/\n".to_vec()),
+        (
+            ".gitignore".to_string(),
+            b"/public/\n/.public.*/\n".to_vec(),
+        ),
         ("docs/format.md".to_string(), FORMAT_GUIDE.into()),
         (
             format!("{CITIES_DIR}/ville-d-exemple.yaml"),

@@ -670,7 +670,11 @@ mod tests {
         let output = dir.path().join("public");
         let outside = dir.path().join("ailleurs.txt");
         std::fs::write(&outside, "intact").unwrap();
-        let files = [file("a.html", "1"), file("b.html", "1"), file("c/index.html", "1")];
+        let files = [
+            file("a.html", "1"),
+            file("b.html", "1"),
+            file("c/index.html", "1"),
+        ];
         write_atomically(&output, &files).unwrap();
         write_atomically(&output, &files).unwrap();
         let previous = dir.path().join(".public.prev");
@@ -682,7 +686,11 @@ mod tests {
         std::os::unix::fs::symlink(&outside, previous.join("b.html")).unwrap();
         std::fs::remove_dir_all(previous.join("c")).unwrap();
         std::fs::write(previous.join("c"), "fichier").unwrap();
-        let changed = [file("a.html", "2"), file("b.html", "2"), file("c/index.html", "2")];
+        let changed = [
+            file("a.html", "2"),
+            file("b.html", "2"),
+            file("c/index.html", "2"),
+        ];
         write_atomically(&output, &changed).unwrap();
         assert_eq!(std::fs::read_to_string(&snapshot).unwrap(), "1");
         assert_eq!(std::fs::read_to_string(&outside).unwrap(), "intact");
@@ -691,7 +699,11 @@ mod tests {
             [("a.html", "2"), ("b.html", "2"), ("c/index.html", "2")]
                 .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
         );
-        assert!(!std::fs::symlink_metadata(output.join("b.html")).unwrap().is_symlink());
+        assert!(
+            !std::fs::symlink_metadata(output.join("b.html"))
+                .unwrap()
+                .is_symlink()
+        );
     }
 
     #[test]
@@ -712,7 +724,10 @@ mod tests {
             assert!(result.is_err(), "{files:?}");
             drop(staging);
             // Dropped uncommitted: the reused folder is deleted, the output untouched.
-            assert_eq!(std::fs::read_to_string(output.join("index.html")).unwrap(), "2");
+            assert_eq!(
+                std::fs::read_to_string(output.join("index.html")).unwrap(),
+                "2"
+            );
             write_atomically(&output, &[file("index.html", "2")]).unwrap();
             write_atomically(&output, &[file("index.html", "2")]).unwrap();
         }

@@ -545,7 +545,8 @@ impl Ctx<'_> {
             let nom = kind["nom"].as_str().unwrap_or_default();
             // Values shared by the pages are cloned when a page is rendered, not before.
             let shared = Arc::clone(&shared);
-            let (kind, slug, nom, page_url) = (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
+            let (kind, slug, nom, page_url) =
+                (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
             pages.push(Page {
                 later: Some(Box::new(move || {
                     json!({
