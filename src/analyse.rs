@@ -942,6 +942,66 @@ pub(crate) mod tests {
         assert_eq!(analysis.related[1][0].case, 0);
     }
 
+    /// The related case studies of a site whose posting lists are longer than
+    /// [`POSTING_LIMIT`], against a plain reading of the rule: the candidates found in the
+    /// first [`POSTING_LIMIT`] entries of each list, scored by what they share there, the
+    /// strongest kept (ties: newest). Each list holds only what it keeps (no capacity left
+    /// over: 10,000 case studies once held ≈650 MB of it).
+    #[test]
+    fn related_case_studies_follow_the_rule_within_the_posting_list_heads() {
+        let cities = (0..6)
+            .map(|i| city(&format!("c{i}"), None, &[], &[], None))
+            .collect();
+        let cases: Vec<Case> = (0..400)
+            .map(|i| {
+                // Two different cities and strategies (content has no repeated term).
+                case(
+                    &format!("k{i}"),
+                    &[i % 6, (i % 6 + 1 + (i / 6) % 5) % 6],
+                    &[i % 5, (i % 5 + 1 + (i / 5) % 4) % 5],
+                    &[i % 3],
+                )
+            })
+            .collect();
+        let s = site(cities, cases, &[&[], &[], &[], &[], &[]], 3, 0);
+        let analysis = analyse(&s);
+        let ix = &analysis.indexes;
+        let weights = &s.config.synergies.poids_cas_lies;
+        let head = |list: &Vec<usize>| list.iter().take(POSTING_LIMIT).copied().collect::<Vec<_>>();
+        for (index, case) in s.cases.iter().enumerate() {
+            let mut expected: Vec<RelatedCase> = (0..s.cases.len())
+                .filter(|&other| other != index)
+                .map(|other| {
+                    let shared = |terms: &[usize], lists: &[Vec<usize>]| -> Vec<usize> {
+                        terms
+                            .iter()
+                            .copied()
+                            .filter(|&t| head(&lists[t]).contains(&other))
+                            .collect()
+                    };
+                    let cities = shared(&case.cities, &ix.cases_by_city);
+                    let strategies = shared(&case.strategies, &ix.cases_by_strategy);
+                    let publics = shared(&case.publics, &ix.cases_by_public);
+                    RelatedCase {
+                        case: other,
+                        score: weights.villes * cities.len() as f64
+                            + weights.strategies * strategies.len() as f64
+                            + weights.publics * publics.len() as f64,
+                        cities,
+                        strategies,
+                        publics,
+                    }
+                })
+                .filter(|r| r.score > 0.0)
+                .collect();
+            expected.sort_by(|x, y| y.score.total_cmp(&x.score).then(x.case.cmp(&y.case)));
+            expected.truncate(s.config.synergies.cas_lies);
+            assert_eq!(analysis.related[index], expected, "case {index}");
+            assert!(analysis.related[index].capacity() <= s.config.synergies.cas_lies);
+        }
+        assert!(ix.cases_by_city.iter().any(|l| l.len() > POSTING_LIMIT));
+    }
+
     /// kind, cities, strategy, public, inspirations, shared publics, EPCI, distance.
     type OpportunityRow = (
         OpportunityKind,
