@@ -15,6 +15,11 @@
 //! Hence the pages re-rendered for an edit are the ones whose content the edit changes: the
 //! case study, its cities, strategies, channels and publics, the listings that show it, the
 //! case studies related to it… and nothing else. A change to `atlas.yaml` drops every cache.
+//!
+//! A successful build also leaves a snapshot of what it computed (resolved site, analysis,
+//! theme, the values given to every page): `serve` takes it (`Cache::take_snapshot`) to
+//! render one case study's page alone when a save changes only its Markdown body (its fast
+//! path, see `crate::serve`), before the full rebuild.
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,8 +31,11 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::analyse::Analysis;
 use crate::diagnostic::{Diagnostic, display_path};
 use crate::render::Theme;
+use crate::render::single::Snapshot;
+use crate::resolve::Site;
 
 /// Everything a build can hand over to the next one. Shared by reference with the pipeline,
 /// hence the interior mutability; one build at a time uses it.
@@ -36,6 +44,8 @@ pub struct Cache {
     files: FileCache,
     theme: Mutex<Option<CachedTheme>>,
     pages: PageCache,
+    /// What the last successful build computed, until `serve` takes it.
+    snapshot: Mutex<Option<Snapshot>>,
 }
 
 /// What the last build did, for the terminal and the tests.
@@ -112,6 +122,23 @@ impl Cache {
     /// The cache of rendered pages, for the render stage.
     pub fn pages(&self) -> &PageCache {
         &self.pages
+    }
+
+    /// Keeps what a successful build computed, for [`Cache::take_snapshot`]. Called by
+    /// [`crate::compile_cached`] once every page is rendered.
+    pub(crate) fn keep_build(&self, site: Site, analysis: Analysis, theme: Arc<Theme>) {
+        let site_value = lock(&self.pages.site_value).take();
+        *lock(&self.snapshot) = site_value.map(|site_value| Snapshot {
+            site,
+            analysis,
+            theme,
+            site_value,
+        });
+    }
+
+    /// What the last successful build computed (once: the cache forgets it).
+    pub(crate) fn take_snapshot(&self) -> Option<Snapshot> {
+        lock(&self.snapshot).take()
     }
 
     /// The bytes the page cache holds for `output`, when they equal `bytes`: lets `serve` keep
@@ -398,6 +425,8 @@ struct TemplateFingerprints {
 #[derive(Default)]
 pub struct PageCache {
     templates: RwLock<TemplateFingerprints>,
+    /// The `site` value of the current build, for its snapshot.
+    site_value: Mutex<Option<Value>>,
     entries: Mutex<HashMap<String, PageEntry>>,
     generation: AtomicU64,
     rendered: AtomicUsize,
@@ -425,7 +454,9 @@ pub struct SiteKey(u64);
 
 impl PageCache {
     /// `site` is the `site` value given to every template; `minify` whether pages are minified.
+    /// The value is also kept for the build's snapshot (see `Cache::take_snapshot`).
     pub fn site_key(&self, site: &Value, minify: bool) -> SiteKey {
+        *lock(&self.site_value) = Some(site.clone());
         let mut hasher = FastHasher::default();
         minify.hash(&mut hasher);
         hash_value(site, &mut hasher);

@@ -211,6 +211,10 @@ fn compile_into(
         }
     };
     timings.render = started.elapsed();
+    if let Some(cache) = cache {
+        // For `serve`, which renders a case study's page alone after a save of its body.
+        cache.keep_build(site, analysis, theme);
+    }
     Ok(Compiled {
         files: Vec::new(),
         pages: 0,

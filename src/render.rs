@@ -11,6 +11,7 @@ mod map;
 mod observatory;
 mod opendata;
 mod search;
+pub(crate) mod single;
 mod synergies;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -461,12 +462,7 @@ pub fn render_site_cached(
     });
 
     let search_urls = search::mark_indexable(&mut pages);
-    let minify_config = minify_html::Cfg {
-        minify_css: true,
-        minify_js: true,
-        keep_html_and_head_opening_tags: true,
-        ..minify_html::Cfg::new()
-    };
+    let minify_config = minify_config();
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
     // Converted once: Tera values share their maps and lists, so every page gets it for free.
@@ -571,6 +567,16 @@ pub fn render_site_cached(
         return Err(diagnostics);
     }
     Ok(Rendered { timings })
+}
+
+/// The options of minify-html for every page (the full build and `serve`'s single pages).
+fn minify_config() -> minify_html::Cfg {
+    minify_html::Cfg {
+        minify_css: true,
+        minify_js: true,
+        keep_html_and_head_opening_tags: true,
+        ..minify_html::Cfg::new()
+    }
 }
 
 /// A stopwatch for the steps of the render stage.

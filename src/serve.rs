@@ -7,11 +7,17 @@
 //! - A rebuild ([`crate::compile_cached`], see [`crate::incremental`]) gives the same bytes as
 //!   `build`. The new site replaces the old one in one step, and only then is the browser
 //!   told: a reload always gets the new page. Nothing is said when nothing changed.
+//! - Fast path ([`fast`]): a save that changes only the Markdown body of case studies gets
+//!   their pages rendered alone from the last good build and served within milliseconds; the
+//!   browsers showing them reload (the event lists the files that changed). The full rebuild
+//!   follows in the background on its own thread, and its result is announced only for what
+//!   else changed (search index, feeds…). A save during a full rebuild takes the fast path too.
 //! - A broken save keeps the last good site served; the browser shows the diagnostics (the
 //!   same as the terminal) over the page until the next good save.
 //! - Safe by default: 127.0.0.1, no path outside the site (see [`http::safe_path`]), no
 //!   directory listing, media types by extension.
 
+mod fast;
 mod http;
 mod watch;
 
@@ -19,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, mpsc};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -110,6 +116,62 @@ const MAX_PRINTED_WARNINGS: usize = 20;
 /// More changed files than this are announced as "everything changed".
 const MAX_LISTED_CHANGES: usize = 500;
 
+/// How long the sources must stay quiet, after the watcher's own delay
+/// ([`watch::DEBOUNCE`]), before a full rebuild starts: the steps of an editor's save make one
+/// rebuild. The fast path does not wait for it.
+const SETTLE: Duration = Duration::from_millis(70);
+/// A source written without end does not hold full rebuilds back longer than this.
+const MAX_SETTLE: Duration = Duration::from_secs(1);
+
+/// What the fast path and the full rebuilds share. Whatever is published (the site swapped,
+/// the browsers told) is published under its lock, one publication at a time.
+struct Live {
+    /// Distinguishes this server's builds from those of an earlier run.
+    run: String,
+    builds: u64,
+    diagnostics_seq: u64,
+    /// The last full build failed: the browsers show its diagnostics.
+    failing: bool,
+    /// What the last good full build leaves for the fast path.
+    base: Option<fast::Base>,
+    /// The last batch of changes that the fast path did not take: until a full build includes
+    /// it, the fast path would render from a stale site, so it waits.
+    last_slow: u64,
+    /// Pages published by the fast path, with their batch: a full build that started before
+    /// that batch keeps them (the next full build, which the batch asked for, settles them).
+    fast_pages: HashMap<String, u64>,
+}
+
+impl Live {
+    fn next_build(&mut self) -> Arc<str> {
+        self.builds += 1;
+        Arc::from(format!("{}-{}", self.run, self.builds))
+    }
+}
+
+/// The nice value of the threads of full rebuilds, after the first build.
+#[cfg(target_os = "linux")]
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the priority of the calling thread: full rebuilds (this thread, rayon's, and the
+/// threads they start) leave the processor to the fast path and the HTTP server, which answer
+/// the editor, and to the editor itself. On a machine of two cores, a save during a full
+/// rebuild of 10,000 case studies was served in up to 160 ms without it.
+fn background_priority() {
+    // SAFETY: setpriority only changes a nice value; on Linux the nice value is per thread,
+    // and `who = 0` is the calling thread.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Runs the server until interrupted (Ctrl-C).
 pub fn run(mut options: ServeOptions) -> Result<(), ServeError> {
     let root = options.build.root.canonicalize().map_err(|error| {
@@ -144,24 +206,75 @@ pub fn run(mut options: ServeOptions) -> Result<(), ServeError> {
         live_reload: true,
     });
 
-    let mut builder = Builder::new(options.build.clone(), Arc::clone(&shared), options.color);
-    builder.rebuild(&[]);
+    let live = Arc::new(Mutex::new(Live {
+        run: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| format!("{:x}", d.as_millis()))
+            .unwrap_or_default(),
+        builds: 0,
+        diagnostics_seq: 0,
+        failing: false,
+        base: None,
+        last_slow: 0,
+        fast_pages: HashMap::new(),
+    }));
+    let mut builder = Builder::new(
+        options.build.clone(),
+        Arc::clone(&shared),
+        Arc::clone(&live),
+        options.color,
+    );
+    builder.rebuild(&[], 0);
 
     // Watch before serving: a save made while the browser opens is not missed.
     let (batches, incoming) = mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = watch::Watcher::start(&root, batches).map_err(ServeError::Io)?;
+    // Full rebuilds on their own thread, so that the fast path serves saves made meanwhile.
+    let (work, queue) = mpsc::channel::<(Vec<PathBuf>, u64)>();
     std::thread::Builder::new()
         .name("reconstruction".into())
         .spawn(move || {
+            background_priority();
+            rayon::broadcast(|_| background_priority());
+            while let Ok((mut paths, mut seq)) = queue.recv() {
+                // Everything that comes in until the sources are quiet makes one rebuild.
+                let settling = Instant::now();
+                while settling.elapsed() < MAX_SETTLE {
+                    match queue.recv_timeout(SETTLE) {
+                        Ok((more, more_seq)) => {
+                            paths.extend(more);
+                            seq = seq.max(more_seq);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                paths.sort();
+                paths.dedup();
+                builder.rebuild(&paths, seq);
+            }
+        })
+        .map_err(|error| ServeError::Io(error.to_string()))?;
+    let fast_path = FastPath {
+        root: root.clone(),
+        shared: Arc::clone(&shared),
+        live,
+    };
+    std::thread::Builder::new()
+        .name("surveillance".into())
+        .spawn(move || {
+            let mut seq = 0;
             while let Ok(mut paths) = incoming.recv() {
-                // Everything that came in meanwhile makes one rebuild.
                 while let Ok(more) = incoming.try_recv() {
                     paths.extend(more);
                 }
                 paths.sort();
                 paths.dedup();
                 watcher.refresh(&paths);
-                builder.rebuild(&paths);
+                seq += 1;
+                fast_path.attempt(&paths, seq);
+                if work.send((paths, seq)).is_err() {
+                    return;
+                }
             }
         })
         .map_err(|error| ServeError::Io(error.to_string()))?;
@@ -258,14 +371,17 @@ struct Builder {
     options: BuildOptions,
     cache: Cache,
     shared: Arc<Shared>,
+    live: Arc<Mutex<Live>>,
     color: bool,
-    /// Distinguishes this server's builds from those of an earlier run.
-    run: String,
-    builds: u64,
     warnings: BTreeSet<String>,
-    diagnostics_seq: u64,
-    /// The last build failed: the browsers show its diagnostics.
-    failing: bool,
+}
+
+/// A new site compared with the one served when it was prepared ([`Builder::prepare`]).
+struct Prepared {
+    files: HashMap<String, Bytes>,
+    /// Files that differ from the served site's, added or removed.
+    changed: BTreeSet<String>,
+    base_path: String,
 }
 
 /// What a rebuild did, for tests and the closing summary.
@@ -279,39 +395,41 @@ pub struct RebuildReport {
 }
 
 impl Builder {
-    fn new(options: BuildOptions, shared: Arc<Shared>, color: bool) -> Builder {
-        let run = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| format!("{:x}", d.as_millis()))
-            .unwrap_or_default();
+    fn new(
+        options: BuildOptions,
+        shared: Arc<Shared>,
+        live: Arc<Mutex<Live>>,
+        color: bool,
+    ) -> Builder {
         Builder {
             options,
             cache: Cache::new(),
             shared,
+            live,
             color,
-            run,
-            builds: 0,
             warnings: BTreeSet::new(),
-            diagnostics_seq: 0,
-            failing: false,
         }
     }
 
-    /// Rebuilds after `changed` (empty: the first build), publishes the new site, then tells
-    /// the browsers.
-    fn rebuild(&mut self, changed: &[PathBuf]) -> RebuildReport {
-        let first = self.builds == 0 && changed.is_empty();
+    /// Rebuilds after `changed` (empty: the first build), which includes the batches of
+    /// changes up to `seq`, publishes the new site, then tells the browsers.
+    fn rebuild(&mut self, changed: &[PathBuf], seq: u64) -> RebuildReport {
+        let first = seq == 0 && changed.is_empty();
         let started = Instant::now();
         self.cache.invalidate(&self.options.root, changed);
         self.cache.begin();
         let result = crate::compile_cached(&self.options, Some(&self.cache));
         let stats = self.cache.finish(result.is_ok());
+        let snapshot = self.cache.take_snapshot();
         match result {
             Ok(compiled) => {
                 let pages = compiled.pages;
                 let compiled_in = started.elapsed();
                 let timings = compiled.timings;
-                let (changed_files, status) = self.publish(compiled, changed);
+                self.print(&compiled.warnings, false);
+                let prepared = self.prepare(compiled);
+                let mut live = lock(&self.live);
+                let (changed_files, status) = self.publish(&mut live, prepared, changed, seq);
                 let elapsed = started.elapsed();
                 if std::env::var_os("VAUCLUSE_ATLAS_TIMINGS").is_some() {
                     eprintln!(
@@ -337,7 +455,22 @@ impl Builder {
                         stats.rendered
                     );
                 }
+                // Said once the new site is served and the terminal knows.
                 self.shared.events.send_replace(status);
+                drop(live);
+                // The fast path renders from this build from now on (until then, from the
+                // previous one, which is as right for the pages it takes).
+                let base = snapshot.map(|snapshot| {
+                    let site = self.shared.site();
+                    fast::Base::new(
+                        snapshot.compact(),
+                        site.files.keys().map(String::as_str),
+                        seq,
+                    )
+                });
+                let old_base = std::mem::replace(&mut lock(&self.live).base, base);
+                // Out of the lock: freeing a large site takes a while.
+                drop(old_base);
                 RebuildReport {
                     ok: true,
                     elapsed,
@@ -359,8 +492,6 @@ impl Builder {
                         "le site sera servi dès que l’erreur sera corrigée."
                     }
                 );
-                self.diagnostics_seq += 1;
-                self.failing = true;
                 let list: Vec<serde_json::Value> = diagnostics
                     .iter()
                     .map(|d| {
@@ -373,7 +504,12 @@ impl Builder {
                         })
                     })
                     .collect();
-                let seq = self.diagnostics_seq;
+                let mut live = lock(&self.live);
+                live.diagnostics_seq += 1;
+                live.failing = true;
+                // No fast path until a full build succeeds again.
+                let old_base = live.base.take();
+                let seq = live.diagnostics_seq;
                 self.shared.events.send_modify(|status| {
                     status.previous = Arc::clone(&status.build);
                     status.changed = Some(Arc::new(Vec::new()));
@@ -381,6 +517,8 @@ impl Builder {
                     status.diagnostics = Some(Arc::new(serde_json::Value::Array(list)));
                     status.diagnostics_seq = seq;
                 });
+                drop(live);
+                drop(old_base);
                 RebuildReport {
                     ok: false,
                     elapsed: started.elapsed(),
@@ -421,22 +559,17 @@ impl Builder {
         self.warnings = seen;
     }
 
-    /// Swaps the new site in and returns the status to announce.
-    fn publish(&mut self, compiled: Compiled, sources: &[PathBuf]) -> (usize, Status) {
-        self.print(&compiled.warnings, false);
-        if self.failing {
-            // The overlay goes away.
-            self.failing = false;
-            self.diagnostics_seq += 1;
-        }
+    /// The new site, compared with the one served now: the long part of publishing, done
+    /// before taking the lock that the fast path also takes.
+    fn prepare(&self, compiled: Compiled) -> Prepared {
         let old = self.shared.site();
         let mut files = HashMap::with_capacity(compiled.files.len());
-        let mut changed = Vec::new();
+        let mut changed = BTreeSet::new();
         for file in compiled.files {
             let bytes = match old.files.get(&file.path) {
                 Some(old) if **old == *file.bytes => old.clone(),
                 _ => {
-                    changed.push(file.path.clone());
+                    changed.insert(file.path.clone());
                     match self.cache.shared_bytes(&file.path, &file.bytes) {
                         Some(shared) => Bytes::from_owner(shared),
                         None => Bytes::from(file.bytes),
@@ -447,16 +580,63 @@ impl Builder {
         }
         for path in old.files.keys() {
             if !files.contains_key(path) {
-                changed.push(path.clone());
+                changed.insert(path.clone());
             }
         }
-        changed.sort();
         let base_path = self.base_path().unwrap_or_else(|| old.base_path.clone());
+        Prepared {
+            files,
+            changed,
+            base_path,
+        }
+    }
+
+    /// Swaps the new site in and returns the status to announce. `seq`: the last batch of
+    /// changes the build includes; pages that the fast path published for a later batch stay
+    /// as they are until the build of that batch.
+    fn publish(
+        &self,
+        live: &mut Live,
+        prepared: Prepared,
+        sources: &[PathBuf],
+        seq: u64,
+    ) -> (usize, Status) {
+        if live.failing {
+            // The overlay goes away.
+            live.failing = false;
+            live.diagnostics_seq += 1;
+        }
+        let Prepared {
+            mut files,
+            mut changed,
+            base_path,
+        } = prepared;
+        // Only the fast path publishes besides this thread, and only pages that it lists in
+        // `fast_pages` (until a build includes their batch): those are compared again with
+        // what is served now.
+        let old = self.shared.site();
+        for (output, &fast_seq) in &live.fast_pages {
+            let (Some(served), Some(built)) = (old.files.get(output), files.get(output)) else {
+                continue;
+            };
+            let bytes = if fast_seq > seq {
+                served.clone()
+            } else {
+                built.clone()
+            };
+            if bytes == *served {
+                changed.remove(output);
+            } else {
+                changed.insert(output.clone());
+            }
+            files.insert(output.clone(), bytes);
+        }
+        live.fast_pages.retain(|_, &mut s| s > seq);
+        let changed: Vec<String> = changed.into_iter().collect();
         let build: Arc<str> = if changed.is_empty() && base_path == old.base_path {
             Arc::clone(&old.build)
         } else {
-            self.builds += 1;
-            Arc::from(format!("{}-{}", self.run, self.builds))
+            live.next_build()
         };
         // Only stylesheets changed in the sources, so pages differ only by the stylesheet's
         // version in its URL: the browser swaps the stylesheet instead of reloading.
@@ -494,7 +674,7 @@ impl Builder {
             changed: (count <= MAX_LISTED_CHANGES).then(|| Arc::new(changed)),
             stylesheets,
             diagnostics: None,
-            diagnostics_seq: self.diagnostics_seq,
+            diagnostics_seq: live.diagnostics_seq,
         };
         (count, status)
     }
@@ -518,6 +698,94 @@ impl Builder {
             path.push('/');
         }
         Some(path)
+    }
+}
+
+/// The fast path's side of the server: tries each batch of changes before the full rebuild.
+struct FastPath {
+    root: PathBuf,
+    shared: Arc<Shared>,
+    live: Arc<Mutex<Live>>,
+}
+
+impl FastPath {
+    /// Renders and publishes the pages of batch `seq` if the fast path can take it (see
+    /// [`fast`]); returns whether it did. The full rebuild follows either way.
+    fn attempt(&self, changed: &[PathBuf], seq: u64) -> bool {
+        let started = Instant::now();
+        let mut live = lock(&self.live);
+        let pages = match &live.base {
+            Some(base) if !live.failing && live.last_slow <= base.seq => {
+                fast::render(&self.root, base, changed)
+            }
+            _ => None,
+        };
+        let Some(pages) = pages else {
+            live.last_slow = seq;
+            return false;
+        };
+        let old = self.shared.site();
+        let mut files = None;
+        let mut updated = Vec::new();
+        for page in pages {
+            live.fast_pages.insert(page.output.clone(), seq);
+            if old
+                .files
+                .get(&page.output)
+                .is_some_and(|bytes| **bytes == *page.bytes)
+            {
+                continue;
+            }
+            files
+                .get_or_insert_with(|| old.files.clone())
+                .insert(page.output.clone(), Bytes::from(page.bytes));
+            updated.push(page.output);
+        }
+        let shown = if updated.is_empty() {
+            "aucune page modifiée".to_string()
+        } else {
+            updated
+                .iter()
+                .map(|output| {
+                    format!(
+                        "{}{}",
+                        old.base_path,
+                        output.strip_suffix("index.html").unwrap_or(output)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let status = files.map(|files| {
+            let build = live.next_build();
+            *self
+                .shared
+                .site
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(Site {
+                files,
+                build: Arc::clone(&build),
+                base_path: old.base_path.clone(),
+            });
+            Status {
+                build,
+                previous: Arc::clone(&old.build),
+                changed: Some(Arc::new(updated)),
+                stylesheets: None,
+                diagnostics: None,
+                diagnostics_seq: live.diagnostics_seq,
+            }
+        });
+        eprintln!(
+            "Rendu rapide en {} ms\u{a0}: {shown} (le reste du site suit)",
+            started.elapsed().as_millis()
+        );
+        // Said once the page is served and the terminal knows.
+        if let Some(status) = status {
+            self.shared.events.send_replace(status);
+        }
+        drop(live);
+        true
     }
 }
 

@@ -3,17 +3,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-
 use std::time::{Duration, Instant};
 
-use common::server::Server;
+use common::server::{Events, Server, without_script};
 use common::{fixture, read, run, snapshot};
-
-const WAIT: Duration = Duration::from_secs(60);
 
 /// What `serve` says on stderr about its builds (the server itself: `common::server`).
 trait BuildLog {
@@ -46,124 +40,10 @@ impl BuildLog for Server {
     }
 }
 
-/// An event of the live-reload stream, with its JSON data.
-#[derive(Debug)]
-struct Event {
-    name: String,
-    data: serde_json::Value,
-}
-
-/// The browser side: reads `__atlas/events` on its own thread.
-struct Events {
-    receiver: mpsc::Receiver<Event>,
-    stream: TcpStream,
-    hello: serde_json::Value,
-}
-
-impl Events {
-    fn connect(server: &Server) -> Events {
-        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-        write!(
-            stream,
-            "GET {}__atlas/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n",
-            server.base
-        )
-        .unwrap();
-        let reader = stream.try_clone().unwrap();
-        let (sender, receiver) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(reader);
-            let mut line = String::new();
-            // Headers.
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                if line == "\r\n" {
-                    break;
-                }
-            }
-            // Chunked body, then the event-stream lines.
-            let mut pending = String::new();
-            let (mut name, mut data) = (String::new(), String::new());
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-                let mut chunk = vec![0; size + 2];
-                if reader.read_exact(&mut chunk).is_err() {
-                    return;
-                }
-                pending.push_str(&String::from_utf8_lossy(&chunk[..size]));
-                while let Some(end) = pending.find('\n') {
-                    let field: String = pending.drain(..=end).collect();
-                    let field = field.trim_end_matches(['\n', '\r']);
-                    if field.is_empty() {
-                        if !data.is_empty() {
-                            let event = Event {
-                                name: std::mem::take(&mut name),
-                                data: serde_json::from_str(&data).unwrap(),
-                            };
-                            if sender.send(event).is_err() {
-                                return;
-                            }
-                        }
-                        name.clear();
-                        data.clear();
-                    } else if let Some(value) = field.strip_prefix("event: ") {
-                        name = value.to_string();
-                    } else if let Some(value) = field.strip_prefix("data: ") {
-                        data.push_str(value);
-                    }
-                }
-            }
-        });
-        let mut events = Events {
-            receiver,
-            stream,
-            hello: serde_json::Value::Null,
-        };
-        let hello = events.next();
-        assert_eq!(hello.name, "hello", "{hello:?}");
-        events.hello = hello.data;
-        events
-    }
-
-    fn next(&self) -> Event {
-        self.receiver
-            .recv_timeout(WAIT)
-            .expect("an event within the time limit")
-    }
-
-    /// No event during `duration`.
-    fn quiet(&self, duration: Duration) -> Option<Event> {
-        self.receiver.recv_timeout(duration).ok()
-    }
-}
-
-impl Drop for Events {
-    fn drop(&mut self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
-    }
-}
-
 fn edit(path: &Path, from: &str, to: &str) {
     let text = read(path);
     assert!(text.contains(from), "{from:?} not in {}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
-/// The page as `build` writes it: without the live-reload script `serve` injects.
-fn without_script(html: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(html).to_string();
-    let Some(start) = text.find("<script src=\"/__atlas/livereload.js\"") else {
-        return html.to_vec();
-    };
-    let end = start + text[start..].find("</script>").unwrap() + "</script>".len();
-    format!("{}{}", &text[..start], &text[end..]).into_bytes()
 }
 
 fn case(root: &Path) -> PathBuf {
@@ -201,6 +81,10 @@ fn an_edit_is_served_before_the_reload_event_arrives() {
     }
     // Only what shows the case study was rendered again, not the whole site.
     let total = server.pages();
+    let deadline = Instant::now() + common::server::WAIT;
+    while server.rebuilt_pages().len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let rebuilds = server.rebuilt_pages();
     assert_eq!(rebuilds.len(), 3, "{}", server.stderr());
     assert!(
@@ -264,9 +148,9 @@ fn a_broken_save_shows_the_diagnostic_and_keeps_the_last_good_site() {
     assert!(html.contains("villes: [avigon, le-pontet]"), "{html}");
     assert!(html.contains("avignon"), "{html}");
     assert!(
-        server
-            .stderr()
-            .contains("erreur : content/cas/marque-avignon.md:4:10 : ville inconnue")
+        server.wait_for_stderr("erreur : content/cas/marque-avignon.md:4:10 : ville inconnue"),
+        "{}",
+        server.stderr()
     );
     let page = server.get("/cas/marque-avignon/");
     assert_eq!(page.status, 200);
@@ -348,13 +232,24 @@ fn deleted_and_renamed_case_studies_leave_no_stale_page() {
     let events = Events::connect(&server);
     assert_eq!(server.get("/cas/noels-insolites/").status, 200);
 
-    // The other case study links to this one: drop the link first.
-    edit(
-        &case(site.path()),
-        " et [l'autre cas](../noels-insolites/)",
-        "",
+    // The other case study links to this one: drop the link first (a body edit: its page at
+    // once, then the full rebuild, which also changes the search index).
+    server.after_rebuild(|| {
+        edit(
+            &case(site.path()),
+            " et [l'autre cas](../noels-insolites/)",
+            "",
+        )
+    });
+    let event = events.next();
+    assert_eq!(event.name, "reload");
+    assert_eq!(
+        event.data["files"],
+        serde_json::json!(["cas/marque-avignon/index.html"])
     );
-    assert_eq!(events.next().name, "reload");
+    while let Some(event) = events.quiet(Duration::from_millis(500)) {
+        assert_eq!(event.name, "reload");
+    }
     edit(
         &site.path().join("content/opportunites/noel-en-reseau.md"),
         "[Noëls Insolites](/cas/noels-insolites/)",

@@ -9,8 +9,13 @@ use notify::RecursiveMode;
 use notify::event::EventKind;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
-/// How long the watcher waits for a file to be quiet before reporting it.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long the watcher waits for a file to be quiet before reporting it: short, for the fast
+/// path (an editor's save is a burst of system calls well within it); the full rebuild waits
+/// longer (`SETTLE` in `serve.rs`).
+pub const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// How often the watcher looks for changes that have been quiet for [`DEBOUNCE`].
+const TICK: Duration = Duration::from_millis(5);
 
 /// The folders watched recursively, below the site root; `atlas.yaml` is watched through the
 /// root (not recursively), which also sees these folders appear or disappear.
@@ -31,7 +36,7 @@ impl Watcher {
         let config = notify::Config::default().with_follow_symlinks(false);
         let debouncer = new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
             DEBOUNCE,
-            None,
+            Some(TICK),
             move |result: DebounceEventResult| match result {
                 Ok(events) => {
                     let mut paths: Vec<PathBuf> = events

@@ -1,5 +1,6 @@
-//! A running `vaucluse-atlas serve` on a free loopback port, for the hardening tests: raw
-//! HTTP requests (the path is sent exactly as written) and the server's memory.
+//! A running `vaucluse-atlas serve` on a free loopback port, for the `serve` tests: raw HTTP
+//! requests (the path is sent exactly as written), the server's memory, its build log and the
+//! live-reload events a browser gets.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -70,11 +71,30 @@ impl Server {
         let (port, base) = rest.split_at(rest.find('/').unwrap());
         server.port = port.parse().unwrap();
         server.base = base.to_string();
+        // The first build's report is printed before the address, on the other pipe: wait
+        // for it, so that `stderr()` has it.
+        let deadline = std::time::Instant::now() + WAIT;
+        while server.rebuilds() == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         server
     }
 
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stderr holds `text` (its pipe is read on another thread, which may lag
+    /// behind an event received meanwhile); whether it came.
+    pub fn wait_for_stderr(&self, text: &str) -> bool {
+        let deadline = std::time::Instant::now() + WAIT;
+        while !self.stderr().contains(text) {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     pub fn pid(&self) -> u32 {
@@ -207,4 +227,118 @@ pub fn raise_open_files_limit() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
+}
+
+/// An event of the live-reload stream, with its JSON data.
+#[derive(Debug)]
+pub struct Event {
+    pub name: String,
+    pub data: serde_json::Value,
+}
+
+/// The browser side: reads `__atlas/events` on its own thread.
+pub struct Events {
+    receiver: mpsc::Receiver<Event>,
+    stream: TcpStream,
+    pub hello: serde_json::Value,
+}
+
+impl Events {
+    pub fn connect(server: &Server) -> Events {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        write!(
+            stream,
+            "GET {}__atlas/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n",
+            server.base
+        )
+        .unwrap();
+        let reader = stream.try_clone().unwrap();
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(reader);
+            let mut line = String::new();
+            // Headers.
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            // Chunked body, then the event-stream lines.
+            let mut pending = String::new();
+            let (mut name, mut data) = (String::new(), String::new());
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0; size + 2];
+                if reader.read_exact(&mut chunk).is_err() {
+                    return;
+                }
+                pending.push_str(&String::from_utf8_lossy(&chunk[..size]));
+                while let Some(end) = pending.find('\n') {
+                    let field: String = pending.drain(..=end).collect();
+                    let field = field.trim_end_matches(['\n', '\r']);
+                    if field.is_empty() {
+                        if !data.is_empty() {
+                            let event = Event {
+                                name: std::mem::take(&mut name),
+                                data: serde_json::from_str(&data).unwrap(),
+                            };
+                            if sender.send(event).is_err() {
+                                return;
+                            }
+                        }
+                        name.clear();
+                        data.clear();
+                    } else if let Some(value) = field.strip_prefix("event: ") {
+                        name = value.to_string();
+                    } else if let Some(value) = field.strip_prefix("data: ") {
+                        data.push_str(value);
+                    }
+                }
+            }
+        });
+        let mut events = Events {
+            receiver,
+            stream,
+            hello: serde_json::Value::Null,
+        };
+        let hello = events.next();
+        assert_eq!(hello.name, "hello", "{hello:?}");
+        events.hello = hello.data;
+        events
+    }
+
+    pub fn next(&self) -> Event {
+        self.receiver
+            .recv_timeout(WAIT)
+            .expect("an event within the time limit")
+    }
+
+    /// No event during `duration`.
+    pub fn quiet(&self, duration: Duration) -> Option<Event> {
+        self.receiver.recv_timeout(duration).ok()
+    }
+}
+
+impl Drop for Events {
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The page as `build` writes it: without the live-reload script `serve` injects.
+pub fn without_script(html: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(html).to_string();
+    let Some(start) = text.find("<script src=\"/__atlas/livereload.js\"") else {
+        return html.to_vec();
+    };
+    let end = start + text[start..].find("</script>").unwrap() + "</script>".len();
+    format!("{}{}", &text[..start], &text[end..]).into_bytes()
 }
