@@ -537,9 +537,8 @@ pub fn render_site_cached(
     }
     clock.lap(&mut timings.exports);
     let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
-    for file in bundle {
-        sink.put(file);
-    }
+    // One file per indexed page: written in parallel, like the pages.
+    bundle.into_par_iter().for_each(|file| sink.put(file));
     let tail = clock.take();
 
     // The pass above ran its steps together on every core: its wall time is shared among them
