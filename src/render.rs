@@ -11,6 +11,8 @@ mod map;
 mod observatory;
 mod opendata;
 mod search;
+/// Indexed pages from which the search index is split in two (see `render/search.rs`).
+pub use search::SPLIT_FROM as SEARCH_INDEX_SPLIT_FROM;
 pub(crate) mod single;
 mod synergies;
 
@@ -462,6 +464,13 @@ pub fn render_site_cached(
     });
 
     let search_urls = search::mark_indexable(&mut pages);
+    // The search page is told which indexes to merge into the first one.
+    let merged: Vec<String> = (1..search::index_count(search_urls.len()))
+        .map(|index| ctx.url(&format!("{}/", search::bundle_dir(index))))
+        .collect();
+    if let Some(page) = pages.iter_mut().find(|p| p.template == "recherche.html") {
+        page.context["pagefind_fusion"] = json!(merged.join(" "));
+    }
     let minify_config = minify_config();
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
@@ -502,7 +511,7 @@ pub fn render_site_cached(
             if let Some((_, position)) = page.search {
                 let started = Instant::now();
                 let source = search::source(&bytes, excluded.as_deref());
-                to_index.send((position, source)).ok();
+                to_index.send(position, source);
                 clocks.add(&clocks.search, started);
             }
             let started = Instant::now();

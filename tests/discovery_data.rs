@@ -668,3 +668,57 @@ fn search_results_carry_the_sub_path_of_the_site() {
     );
     assert_eq!(urls(&results[0]), ["/atlas/villes/carpentras/"]);
 }
+
+/// From `SPLIT_FROM` indexed pages, the search index is split in two Pagefind indexes built at
+/// the same time (`pagefind/`, `pagefind-2/`); the search page names the second one, which
+/// the theme's JS merges: a query finds the pages of both, filters included.
+#[test]
+fn a_large_atlas_gets_two_search_indexes_that_the_search_page_merges() {
+    let site = fixture("mini");
+    let cases = site.path().join("content/cas/genere");
+    std::fs::create_dir_all(&cases).unwrap();
+    let count = vaucluse_atlas::render::SEARCH_INDEX_SPLIT_FROM;
+    for i in 0..count {
+        std::fs::write(
+            cases.join(format!("etude-{i:04}.md")),
+            format!(
+                "---\ntitre: Étude numéro {i}\nresume: Une étude générée.\nvilles: [{}]\n\
+                 strategies: [marque-touristique]\npublics: [touristes]\ndate: 2020-01-01\n\
+                 statut: publie\nsources:\n  - titre: Source\n    url: https://exemple.test/{i}\n    \
+                 consulte: 2026-11-27\n---\nLe mot-repère zephyrin{i} apparaît ici.\n",
+                ["avignon", "carpentras", "le-pontet"][i % 3]
+            ),
+        )
+        .unwrap();
+    }
+    let output = run(&["build"], site.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let public = site.path().join("public");
+    for dir in ["pagefind", "pagefind-2"] {
+        assert!(
+            public.join(dir).join("pagefind-entry.json").is_file(),
+            "{dir}"
+        );
+    }
+    assert!(!public.join("pagefind-3").exists());
+    let page = std::fs::read_to_string(public.join("recherche/index.html")).unwrap();
+    assert!(
+        page.contains(r#"data-pagefind-fusion="/pagefind-2/""#),
+        "{page}"
+    );
+    // Two consecutive case studies go to different indexes (page p to index p % 2): both are
+    // found, and the type filter applies to both.
+    let results = pagefind_search(
+        &public,
+        "/",
+        r#"[{"q": "zephyrin0"}, {"q": "zephyrin1"}, {"q": "étude", "type": "Étude de cas"}]"#,
+    );
+    // (The last word of a query is also a prefix: « zephyrin1 » finds « zephyrin10 »… after.)
+    assert_eq!(urls(&results[0])[0], "/cas/etude-0000/");
+    assert_eq!(urls(&results[1])[0], "/cas/etude-0001/");
+    assert!(
+        results[2]["count"].as_u64().unwrap() >= count as u64,
+        "{}",
+        results[2]
+    );
+}

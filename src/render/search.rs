@@ -115,7 +115,7 @@ fn search_bundle(
     let urls = pages.iter().map(|(url, _)| url.clone()).collect();
     let indexer = Indexer::start(urls, language.to_string());
     for (position, (_, source)) in pages.into_iter().enumerate() {
-        indexer.sender().send((position, source)).ok();
+        indexer.sender().send(position, source);
     }
     indexer.finish()
 }
@@ -125,64 +125,125 @@ pub(super) fn page_url(output: &str) -> String {
     format!("/{}", output.strip_suffix("index.html").unwrap_or(output))
 }
 
-/// The search index, built on a thread of its own while the site is still rendering: Pagefind
+/// Indexed pages from which the search index is split in [`INDEXES`] Pagefind indexes, built
+/// at the same time on their own threads: Pagefind indexes the pages of one index one after
+/// the other, which on a large atlas takes longer than everything else (15 s of one core for
+/// 10,000 case studies). The browser merges them (`mergeIndex` of Pagefind's JS API, its
+/// multisite search). By the number of pages, never the number of cores, so that the output
+/// is the same on every machine.
+pub const SPLIT_FROM: usize = 2_000;
+
+/// How many indexes a large atlas gets.
+const INDEXES: usize = 2;
+
+/// The number of Pagefind indexes for `pages` indexed pages.
+pub(super) fn index_count(pages: usize) -> usize {
+    if pages >= SPLIT_FROM { INDEXES } else { 1 }
+}
+
+/// The folder of index `index` in the output: `pagefind/`, then `pagefind-2/`…
+pub(super) fn bundle_dir(index: usize) -> String {
+    if index == 0 {
+        BUNDLE_DIR.to_string()
+    } else {
+        format!("{BUNDLE_DIR}-{}", index + 1)
+    }
+}
+
+/// The search index, built on threads of its own while the site is still rendering: Pagefind
 /// indexes pages one after the other, so the render loop hands over each indexed page as soon
-/// as its bytes are final, and Pagefind works on a core while the other pages render. Pages
-/// arrive in any order and are indexed in page order (Pagefind numbers them in that order:
-/// the bundle does not depend on scheduling).
+/// as its bytes are final, and Pagefind works on a core while the other pages render. Page `p`
+/// goes to index `p % n` ([`index_count`]). Pages arrive in any order and are indexed in page
+/// order (Pagefind numbers them in that order: the bundle does not depend on scheduling).
 pub(super) struct Indexer {
-    sender: Option<mpsc::Sender<(usize, Source)>>,
-    thread: std::thread::JoinHandle<Result<(BundleFiles, Duration), String>>,
+    sender: Option<IndexSender>,
+    threads: Vec<std::thread::JoinHandle<Result<(BundleFiles, Duration), String>>>,
+}
+
+/// Where the render loop sends `(position, source)` of each indexed page.
+#[derive(Clone)]
+pub(super) struct IndexSender(Vec<mpsc::Sender<(usize, Source)>>);
+
+impl IndexSender {
+    pub(super) fn send(&self, position: usize, source: Source) {
+        let count = self.0.len();
+        // A closed channel: that index stopped on an error, which `finish` reports.
+        self.0[position % count]
+            .send((position / count, source))
+            .ok();
+    }
 }
 
 impl Indexer {
-    /// Starts the indexing thread for the pages at `urls`, which [`Indexer::sender`] must
+    /// Starts the indexing threads for the pages at `urls`, which [`Indexer::sender`] must
     /// then be given, each with its position in `urls`.
     pub(super) fn start(urls: Vec<String>, language: String) -> Indexer {
-        let (sender, receiver) = mpsc::channel::<(usize, Source)>();
-        let thread = std::thread::spawn(move || {
-            // One build at a time uses the previous index; a poisoned lock only loses the reuse.
-            let mut previous = PREVIOUS
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let started = Instant::now();
-            let mut waiting = Duration::ZERO;
-            let sources = InOrder {
-                receiver,
-                pending: BTreeMap::new(),
-                next: 0,
-                waiting: &mut waiting,
-            };
-            let files = index_in_order(&mut previous, urls, &language, sources)?.0;
-            Ok((files, started.elapsed().saturating_sub(waiting)))
-        });
+        let count = index_count(urls.len());
+        let mut senders = Vec::with_capacity(count);
+        let mut threads = Vec::with_capacity(count);
+        for (index, previous) in PREVIOUS.iter().enumerate().take(count) {
+            let (sender, receiver) = mpsc::channel::<(usize, Source)>();
+            senders.push(sender);
+            let urls: Vec<String> = urls.iter().skip(index).step_by(count).cloned().collect();
+            let language = language.clone();
+            threads.push(std::thread::spawn(move || {
+                // One build at a time uses the previous index; a poisoned lock only loses the
+                // reuse.
+                let mut previous = previous
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let started = Instant::now();
+                let mut waiting = Duration::ZERO;
+                let sources = InOrder {
+                    receiver,
+                    pending: BTreeMap::new(),
+                    next: 0,
+                    waiting: &mut waiting,
+                };
+                let files = index_in_order(&mut previous, urls, &language, sources)?.0;
+                Ok((files, started.elapsed().saturating_sub(waiting)))
+            }));
+        }
         Indexer {
-            sender: Some(sender),
-            thread,
+            sender: Some(IndexSender(senders)),
+            threads,
         }
     }
 
     /// Where to send `(position, source)` of each indexed page.
-    pub(super) fn sender(&self) -> mpsc::Sender<(usize, Source)> {
+    pub(super) fn sender(&self) -> IndexSender {
         self.sender.clone().expect("the sender lives until finish")
     }
 
-    /// Waits for the index and returns the bundle's files, and the time Pagefind worked
-    /// (not counting its waits for pages).
+    /// Waits for the indexes and returns the bundles' files, and the time Pagefind worked on
+    /// every thread (not counting its waits for pages).
     pub(super) fn finish_timed(mut self) -> Result<(Vec<OutputFile>, Duration), Diagnostic> {
         drop(self.sender.take());
-        let built = self
-            .thread
-            .join()
-            .unwrap_or_else(|_| Err("l’indexation a échoué (panique)".to_string()));
-        let (bundle, busy) = built.map_err(|error| {
-            Diagnostic::error(
+        let mut files = Vec::new();
+        let mut busy = Duration::ZERO;
+        let mut failure = None;
+        for (index, thread) in self.threads.into_iter().enumerate() {
+            let built = thread
+                .join()
+                .unwrap_or_else(|_| Err("l’indexation a échoué (panique)".to_string()));
+            match built {
+                Ok((bundle, time)) => {
+                    files.extend(bundle_files(bundle, &bundle_dir(index)));
+                    busy += time;
+                }
+                Err(error) => {
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = failure {
+            return Err(Diagnostic::error(
                 "recherche",
                 "atlas.yaml",
                 format!("index de recherche impossible à construire\u{a0}: {error}"),
-            )
-        })?;
-        Ok((bundle_files(bundle), busy))
+            ));
+        }
+        Ok((files, busy))
     }
 
     #[cfg(test)]
@@ -217,8 +278,8 @@ impl Iterator for InOrder<'_> {
     }
 }
 
-/// The bundle as output files, without what the theme does not use.
-fn bundle_files(bundle: BundleFiles) -> Vec<OutputFile> {
+/// The bundle as output files in `dir`, without what the theme does not use.
+fn bundle_files(bundle: BundleFiles, dir: &str) -> Vec<OutputFile> {
     let mut wasm_languages = 0;
     let mut out: Vec<OutputFile> = bundle
         .into_iter()
@@ -229,14 +290,14 @@ fn bundle_files(bundle: BundleFiles) -> Vec<OutputFile> {
             }
         })
         .map(|(name, bytes)| OutputFile {
-            path: format!("{BUNDLE_DIR}/{name}"),
+            path: format!("{dir}/{name}"),
             bytes,
         })
         .collect();
     // The generic WASM serves only languages without stemming: not needed when the site's
     // language has its own.
     if wasm_languages > 0 {
-        out.retain(|f| f.path != format!("{BUNDLE_DIR}/wasm.unknown.pagefind"));
+        out.retain(|f| f.path != format!("{dir}/wasm.unknown.pagefind"));
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -292,7 +353,9 @@ struct PreviousIndex {
     index: pagefind::api::PagefindIndex,
 }
 
-static PREVIOUS: std::sync::Mutex<Option<PreviousIndex>> = std::sync::Mutex::new(None);
+/// One per index ([`INDEXES`] at most).
+static PREVIOUS: [std::sync::Mutex<Option<PreviousIndex>>; INDEXES] =
+    [const { std::sync::Mutex::new(None) }; INDEXES];
 
 fn source_hash(source: &Source) -> u64 {
     use std::hash::{Hash, Hasher};

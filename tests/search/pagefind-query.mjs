@@ -8,7 +8,8 @@
 // `--base-url https://example.org/atlas/`): Pagefind derives the result URLs from it, as in a
 // browser. Prints JSON: one entry per query, in order, with its results (url, title, type,
 // excerpt) for the first RESULTS results (default 8) and the files fetched by that query
-// (path, bytes).
+// (path, bytes). The indexes the search page names in `data-pagefind-fusion` are merged first,
+// as the theme's recherche.js does.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -34,6 +35,12 @@ const pagefind = await import(pathToFileURL(join(publicDir, "pagefind", "pagefin
 // The options of the theme's recherche.js; the base path that a browser would derive from
 // pagefind.js's own URL.
 await pagefind.options({ basePath: `${basePath}pagefind/`, noWorker: true, excerptLength: 26 });
+// The other indexes of a large atlas, as recherche.js merges them (the search page says which).
+const searchPage = await readFile(join(publicDir, "recherche", "index.html"), "utf8");
+const fusion = /data-pagefind-fusion="([^"]*)"/.exec(searchPage);
+for (const path of fusion ? fusion[1].split(" ").filter(Boolean) : []) {
+  await pagefind.mergeIndex(path);
+}
 const out = [];
 for (const query of queries) {
   fetched = [];

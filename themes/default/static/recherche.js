@@ -24,9 +24,21 @@
         pagefind = module;
         // noWorker : la recherche tourne dans la page (le bundle ne contient pas le worker de
         // Pagefind, 43 ko de moins à la première recherche).
-        return module.options({ noWorker: true, excerptLength: 26 }).then(function () {
-          return module;
-        });
+        // Un grand atlas a plusieurs index, construits en parallèle : ils sont fusionnés ici
+        // (recherche multisite de Pagefind).
+        var merged = (form.getAttribute("data-pagefind-fusion") || "").split(" ").filter(Boolean);
+        return module
+          .options({ noWorker: true, excerptLength: 26 })
+          .then(function () {
+            return Promise.all(
+              merged.map(function (path) {
+                return module.mergeIndex(path);
+              })
+            );
+          })
+          .then(function () {
+            return module;
+          });
       });
     }
     return loading;
