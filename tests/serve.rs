@@ -6,8 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::server::{Events, Server, without_script};
-use common::{fixture, read, run, snapshot};
+use common::server::{Events, Server};
+use common::{fixture, read};
 
 /// What `serve` says on stderr about its builds (the server itself: `common::server`).
 trait BuildLog {
@@ -511,36 +511,7 @@ fn after_a_sequence_of_edits_the_served_site_equals_a_fresh_build() {
         )
     });
 
-    let output = tempfile::tempdir().unwrap();
-    let build = run(
-        &[
-            "build",
-            "--output",
-            output.path().join("public").to_str().unwrap(),
-        ],
-        root,
-    );
-    assert!(build.status.success(), "{}", common::stderr(&build));
-    let expected = snapshot(&output.path().join("public"));
-    let served: serde_json::Value =
-        serde_json::from_slice(&server.get("/__atlas/site.json").body).unwrap();
-    let files: Vec<String> = served["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(files, expected.keys().cloned().collect::<Vec<_>>());
-    for (path, bytes) in &expected {
-        let reply = server.get(&format!("/{}", path.trim_end_matches("index.html")));
-        assert_eq!(reply.status, 200, "{path}");
-        let body = if path.ends_with(".html") {
-            without_script(&reply.body)
-        } else {
-            reply.body.clone()
-        };
-        assert!(body == *bytes, "{path} differs from a fresh build");
-    }
+    server.assert_equals_a_fresh_build(root);
 }
 
 /// Edit-to-reload latency, on the real atlas and on 10,000 case studies:

@@ -8,8 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::server::{Events, Server, without_script};
-use common::{fixture, read, run, snapshot};
+use common::server::{Events, Server};
+use common::{fixture, read};
 
 const PAGE: &str = "cas/marque-avignon/index.html";
 
@@ -54,43 +54,6 @@ fn settle(events: &Events) -> Vec<common::server::Event> {
         seen.push(event);
     }
     seen
-}
-
-/// The served site, file for file and byte for byte, is what a fresh `build` writes.
-fn assert_served_site_equals_a_fresh_build(server: &Server, root: &Path) {
-    let output = tempfile::tempdir().unwrap();
-    let build = run(
-        &[
-            "build",
-            "--output",
-            output.path().join("public").to_str().unwrap(),
-        ],
-        root,
-    );
-    assert!(build.status.success(), "{}", common::stderr(&build));
-    let expected = snapshot(&output.path().join("public"));
-    let served: serde_json::Value =
-        serde_json::from_slice(&server.get("/__atlas/site.json").body).unwrap();
-    let files: Vec<&str> = served["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f.as_str().unwrap())
-        .collect();
-    assert_eq!(
-        files,
-        expected.keys().map(String::as_str).collect::<Vec<_>>()
-    );
-    for (path, bytes) in &expected {
-        let reply = server.get(&format!("/{}", path.trim_end_matches("index.html")));
-        assert_eq!(reply.status, 200, "{path}");
-        let body = if path.ends_with(".html") {
-            without_script(&reply.body)
-        } else {
-            reply.body.clone()
-        };
-        assert!(body == *bytes, "{path} differs from a fresh build");
-    }
 }
 
 #[test]
@@ -152,7 +115,7 @@ fn a_body_edit_is_served_at_once_and_equals_a_fresh_build_once_settled() {
     }
     assert_eq!(server.rebuilds(), 2, "{}", server.stderr());
     assert_eq!(fast_renders(&server).len(), 1);
-    assert_served_site_equals_a_fresh_build(&server, root);
+    server.assert_equals_a_fresh_build(root);
 }
 
 #[test]
@@ -220,7 +183,7 @@ fn successive_body_edits_all_take_the_fast_path_and_the_site_settles() {
         assert!(std::time::Instant::now() < deadline, "{}", server.stderr());
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_served_site_equals_a_fresh_build(&server, root);
+    server.assert_equals_a_fresh_build(root);
 }
 
 #[test]
@@ -291,7 +254,7 @@ fn a_front_matter_edit_takes_the_full_path_and_updates_the_listings() {
     assert!(fast_renders(&server).is_empty(), "{}", server.stderr());
     assert!(server.get("/cas/").text().contains("Un nouveau cas"));
     settle(&events);
-    assert_served_site_equals_a_fresh_build(&server, root);
+    server.assert_equals_a_fresh_build(root);
 }
 
 #[test]
@@ -378,5 +341,5 @@ fn a_broken_body_edit_shows_the_overlay_and_keeps_the_last_good_page() {
         server.stderr()
     );
     settle(&events);
-    assert_served_site_equals_a_fresh_build(&server, root);
+    server.assert_equals_a_fresh_build(root);
 }

@@ -22,6 +22,45 @@ pub struct Server {
 }
 
 impl Server {
+    /// The served site, file for file and byte for byte (live-reload script aside), is what a
+    /// fresh `build` of `root` writes.
+    #[allow(dead_code)]
+    pub fn assert_equals_a_fresh_build(&self, root: &Path) {
+        let output = tempfile::tempdir().unwrap();
+        let build = super::run(
+            &[
+                "build",
+                "--output",
+                output.path().join("public").to_str().unwrap(),
+            ],
+            root,
+        );
+        assert!(build.status.success(), "{}", super::stderr(&build));
+        let expected = super::snapshot(&output.path().join("public"));
+        let served: serde_json::Value =
+            serde_json::from_slice(&self.get("/__atlas/site.json").body).unwrap();
+        let files: Vec<&str> = served["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            files,
+            expected.keys().map(String::as_str).collect::<Vec<_>>()
+        );
+        for (path, bytes) in &expected {
+            let reply = self.get(&format!("/{}", path.trim_end_matches("index.html")));
+            assert_eq!(reply.status, 200, "{path}");
+            let body = if path.ends_with(".html") {
+                without_script(&reply.body)
+            } else {
+                reply.body.clone()
+            };
+            assert!(body == *bytes, "{path} differs from a fresh build");
+        }
+    }
+
     pub fn start(root: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vaucluse-atlas"))
             .arg("serve")
