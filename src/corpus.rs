@@ -321,7 +321,8 @@ fn referential_slugs(file: &Path) -> io::Result<Vec<String>> {
         .collect())
 }
 
-fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
+/// Copies the folder `from` into `to`, recursively (also used by unit tests).
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.map_err(io::Error::other)?;
         let relative = entry.path().strip_prefix(from).map_err(io::Error::other)?;

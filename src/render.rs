@@ -226,21 +226,11 @@ struct Page<'a> {
     context: Value,
 }
 
-/// Renders every page of the site. Returns the output files sorted by path, or every problem
-/// found (broken internal links in Markdown, template errors).
-pub fn render_site(
-    site: &Site,
-    analysis: &Analysis,
-    theme: &Theme,
-) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-    let files = Collect::default();
-    render_site_cached(site, analysis, theme, None, &files)?;
-    Ok(files.into_files())
-}
-
-/// [`render_site`] for `serve`: a page whose template and context did not change since the
-/// previous build keeps its bytes from `cache` instead of being rendered again (see
-/// [`crate::incremental`]). Every other step is the same, so the files are the same.
+/// Renders every page of the site, handing each file to `sink` as soon as it is final, or
+/// returns every problem found (broken internal links in Markdown, template errors). With a
+/// `cache` (`serve`), a page whose template and context did not change since the previous
+/// build keeps its bytes instead of being rendered again (see [`crate::incremental`]); every
+/// other step is the same, so the files are the same.
 pub fn render_site_cached(
     site: &Site,
     analysis: &Analysis,

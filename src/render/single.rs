@@ -122,15 +122,7 @@ mod tests {
     use crate::incremental::Cache;
 
     fn copy_dir(from: &Path, to: &Path) {
-        for entry in walkdir::WalkDir::new(from) {
-            let entry = entry.unwrap();
-            let target = to.join(entry.path().strip_prefix(from).unwrap());
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&target).unwrap();
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
+        crate::corpus::copy_dir(from, to).unwrap();
     }
 
     /// Every case study's page, rendered alone from the snapshot with its own body, is the
