@@ -471,7 +471,14 @@ pub fn render_site_cached(
     // One parallel pass over the pages: context (case studies), template, minification, the
     // page's search record, its file. Pagefind indexes on a thread of its own meanwhile, and
     // each page's bytes go to `sink` (written to disk by `build`) as soon as they are final.
-    let indexer = search::Indexer::start(search_urls, site.config.langue.clone());
+    // `serve` (a cache) keeps the index for its next build; `build` lets Pagefind's reading of
+    // each page run on the render threads.
+    let reuse = if cache.is_some() {
+        search::Reuse::Yes
+    } else {
+        search::Reuse::No
+    };
+    let indexer = search::Indexer::start(search_urls, site.config.langue.clone(), reuse);
     let excluded = search::exclusions();
     let clocks = StepClocks::default();
     let failures: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());

@@ -113,7 +113,7 @@ fn search_bundle(
 ) -> Result<Vec<OutputFile>, Diagnostic> {
     let pages = read_pages(files, indexed);
     let urls = pages.iter().map(|(url, _)| url.clone()).collect();
-    let indexer = Indexer::start(urls, language.to_string());
+    let indexer = Indexer::start(urls, language.to_string(), Reuse::No);
     for (position, (_, source)) in pages.into_iter().enumerate() {
         indexer.sender().send(position, source);
     }
@@ -150,41 +150,117 @@ pub(super) fn bundle_dir(index: usize) -> String {
     }
 }
 
-/// The search index, built on threads of its own while the site is still rendering: Pagefind
-/// indexes pages one after the other, so the render loop hands over each indexed page as soon
-/// as its bytes are final, and Pagefind works on a core while the other pages render. Page `p`
-/// goes to index `p % n` ([`index_count`]). Pages arrive in any order and are indexed in page
-/// order (Pagefind numbers them in that order: the bundle does not depend on scheduling).
+/// The search index, built on threads of its own while the site is still rendering: the
+/// render loop hands over each indexed page as soon as its bytes are final. Page `p` goes to
+/// index `p % n` ([`index_count`]). Pages arrive in any order and are indexed in page order
+/// (Pagefind numbers them in that order: the bundle does not depend on scheduling).
+///
+/// Without reuse (`build`), each page is fossicked — split into words and stemmed, most of
+/// Pagefind's work — by the render thread that sends it, in parallel (the patched Pagefind of
+/// `vendor/pagefind`), and the index thread only adds the results, then builds the bundle
+/// from pages it moves instead of cloning. With reuse (`serve`), the index thread gives
+/// Pagefind only the pages that changed since the last build ([`PreviousIndex`]).
 pub(super) struct Indexer {
     sender: Option<IndexSender>,
     threads: Vec<std::thread::JoinHandle<Result<(BundleFiles, Duration), String>>>,
 }
 
+/// Whether a build keeps its search index for the next build of the same process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reuse {
+    /// `build`, `check`: one build per process.
+    No,
+    /// `serve`: the next build gives Pagefind only the pages that changed.
+    Yes,
+}
+
+/// A page on its way to an index thread: its source, or already fossicked.
+enum Prepared {
+    Source(Source),
+    Fossicked(Result<Box<pagefind::api::FossickedRecord>, String>),
+}
+
+/// The fossicker of each index, and the URLs of its pages in order.
+type Fossickers = Vec<(pagefind::api::RecordFossicker, Vec<String>)>;
+
 /// Where the render loop sends `(position, source)` of each indexed page.
 #[derive(Clone)]
-pub(super) struct IndexSender(Vec<mpsc::Sender<(usize, Source)>>);
+pub(super) struct IndexSender {
+    channels: Vec<mpsc::Sender<(usize, Prepared)>>,
+    /// Without reuse: the fossicker of each index, and the URLs of its pages.
+    fossickers: Option<std::sync::Arc<Fossickers>>,
+    language: String,
+}
 
 impl IndexSender {
     pub(super) fn send(&self, position: usize, source: Source) {
-        let count = self.0.len();
+        let count = self.channels.len();
+        let (index, local) = (position % count, position / count);
+        let prepared = match &self.fossickers {
+            Some(fossickers) => {
+                let (fossicker, urls) = &fossickers[index];
+                Prepared::Fossicked(fossick(fossicker, &urls[local], source, &self.language))
+            }
+            None => Prepared::Source(source),
+        };
         // A closed channel: that index stopped on an error, which `finish` reports.
-        self.0[position % count]
-            .send((position / count, source))
-            .ok();
+        self.channels[index].send((local, prepared)).ok();
     }
+}
+
+/// Pagefind's reading of one page, on the calling thread.
+fn fossick(
+    fossicker: &pagefind::api::RecordFossicker,
+    url: &str,
+    source: Source,
+    language: &str,
+) -> Result<Box<pagefind::api::FossickedRecord>, String> {
+    match source {
+        Source::Record(record) => fossicker.custom_record(
+            url.to_string(),
+            record.digest,
+            language.to_string(),
+            Some(record.meta),
+            Some(record.filters),
+            None,
+        ),
+        Source::Html(html) => fossicker.html_file(url.to_string(), html),
+    }
+    .map(Box::new)
+    .map_err(|e| format!("{url}\u{a0}: {e}"))
+}
+
+/// A new Pagefind index for `language`, the same for every build.
+fn new_index(language: &str) -> Result<pagefind::api::PagefindIndex, String> {
+    let options = pagefind::options::PagefindServiceConfig::builder()
+        .force_language(language.to_string())
+        .exclude_selectors(EXCLUDED.iter().map(|s| s.to_string()).collect())
+        .build();
+    pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| e.to_string())
 }
 
 impl Indexer {
     /// Starts the indexing threads for the pages at `urls`, which [`Indexer::sender`] must
     /// then be given, each with its position in `urls`.
-    pub(super) fn start(urls: Vec<String>, language: String) -> Indexer {
+    pub(super) fn start(urls: Vec<String>, language: String, reuse: Reuse) -> Indexer {
         let count = index_count(urls.len());
-        let mut senders = Vec::with_capacity(count);
+        let mut channels = Vec::with_capacity(count);
+        let mut fossickers = Vec::with_capacity(count);
         let mut threads = Vec::with_capacity(count);
         for (index, previous) in PREVIOUS.iter().enumerate().take(count) {
-            let (sender, receiver) = mpsc::channel::<(usize, Source)>();
-            senders.push(sender);
+            let (sender, receiver) = mpsc::channel::<(usize, Prepared)>();
+            channels.push(sender);
             let urls: Vec<String> = urls.iter().skip(index).step_by(count).cloned().collect();
+            let fresh = match reuse {
+                Reuse::No => {
+                    let fresh = new_index(&language);
+                    if let Ok(fresh) = &fresh {
+                        fossickers.push((fresh.fossicker(), urls.clone()));
+                    }
+                    Some(fresh)
+                }
+                Reuse::Yes => None,
+            };
             let language = language.clone();
             threads.push(std::thread::spawn(move || {
                 // One build at a time uses the previous index; a poisoned lock only loses the
@@ -194,18 +270,31 @@ impl Indexer {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 let started = Instant::now();
                 let mut waiting = Duration::ZERO;
-                let sources = InOrder {
+                let pages = InOrder {
                     receiver,
                     pending: BTreeMap::new(),
                     next: 0,
                     waiting: &mut waiting,
                 };
-                let files = index_in_order(&mut previous, urls, &language, sources)?.0;
+                let files = match fresh {
+                    Some(fresh) => {
+                        // Nothing kept for a next build: nor this index, nor the last one.
+                        *previous = None;
+                        index_fossicked(fresh?, urls.len(), pages)?
+                    }
+                    None => index_in_order(&mut previous, urls, &language, pages)?.0,
+                };
                 Ok((files, started.elapsed().saturating_sub(waiting)))
             }));
         }
+        // An index that could not be created fails its thread; the others still get pages.
+        let fossickers = (fossickers.len() == count).then(|| std::sync::Arc::new(fossickers));
         Indexer {
-            sender: Some(IndexSender(senders)),
+            sender: Some(IndexSender {
+                channels,
+                fossickers,
+                language,
+            }),
             threads,
         }
     }
@@ -254,16 +343,16 @@ impl Indexer {
 
 /// The pages received by the indexing thread, in page order.
 struct InOrder<'w> {
-    receiver: mpsc::Receiver<(usize, Source)>,
-    pending: BTreeMap<usize, Source>,
+    receiver: mpsc::Receiver<(usize, Prepared)>,
+    pending: BTreeMap<usize, Prepared>,
     next: usize,
     waiting: &'w mut Duration,
 }
 
 impl Iterator for InOrder<'_> {
-    type Item = Source;
+    type Item = Prepared;
 
-    fn next(&mut self) -> Option<Source> {
+    fn next(&mut self) -> Option<Prepared> {
         loop {
             if let Some(source) = self.pending.remove(&self.next) {
                 self.next += 1;
@@ -380,8 +469,48 @@ fn index_pages_after(
         previous,
         urls,
         language,
-        pages.into_iter().map(|(_, source)| source),
+        pages
+            .into_iter()
+            .map(|(_, source)| Prepared::Source(source)),
     )
+}
+
+/// Adds the `count` pages fossicked by the render threads to `index`, in page order, and
+/// builds the bundle, moving the pages into it.
+fn index_fossicked(
+    mut index: pagefind::api::PagefindIndex,
+    count: usize,
+    pages: impl Iterator<Item = Prepared>,
+) -> Result<BundleFiles, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut received = 0;
+        for page in pages {
+            let Prepared::Fossicked(record) = page else {
+                return Err("page non lue pour l’index".to_string());
+            };
+            index.add_fossicked(*record?).await;
+            received += 1;
+        }
+        if received != count {
+            return Err("indexation interrompue".to_string());
+        }
+        let files = index.take_files().await.map_err(|e| e.to_string())?;
+        Ok(files.into_iter().map(bundle_file).collect())
+    })
+}
+
+/// A file of Pagefind's bundle as (name relative to the bundle, bytes).
+fn bundle_file(file: pagefind::api::SyntheticFile) -> (String, Vec<u8>) {
+    let name = file
+        .filename
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    (name, file.contents)
 }
 
 /// Runs Pagefind on the pages at `urls`, whose sources `sources` yields in the same order;
@@ -391,7 +520,7 @@ fn index_in_order(
     previous: &mut Option<PreviousIndex>,
     urls: Vec<String>,
     language: &str,
-    sources: impl Iterator<Item = Source>,
+    sources: impl Iterator<Item = Prepared>,
 ) -> Result<(BundleFiles, usize), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -403,20 +532,15 @@ fn index_in_order(
     let result = runtime.block_on(async {
         let (mut index, old_hashes) = match reusable {
             Some(p) => (p.index, p.hashes),
-            None => {
-                let options = pagefind::options::PagefindServiceConfig::builder()
-                    .force_language(language.to_string())
-                    .exclude_selectors(EXCLUDED.iter().map(|s| s.to_string()).collect())
-                    .build();
-                let index =
-                    pagefind::api::PagefindIndex::new(Some(options)).map_err(|e| e.to_string())?;
-                (index, Vec::new())
-            }
+            None => (new_index(language)?, Vec::new()),
         };
         let mut added = 0;
         for (i, source) in sources.enumerate() {
             let Some(url) = urls.get(i).cloned() else {
                 return Err("page de trop pour l’index".to_string());
+            };
+            let Prepared::Source(source) = source else {
+                return Err("page déjà lue pour un autre index".to_string());
             };
             hashes.push(source_hash(&source));
             if old_hashes.get(i) == Some(&hashes[i]) {
@@ -444,18 +568,7 @@ fn index_in_order(
             return Err("indexation interrompue".to_string());
         }
         let files = index.get_files().await.map_err(|e| e.to_string())?;
-        let files = files
-            .into_iter()
-            .map(|f| {
-                let name = f
-                    .filename
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                (name, f.contents)
-            })
-            .collect();
+        let files = files.into_iter().map(bundle_file).collect();
         Ok::<_, String>((files, index, added))
     });
     let (files, index, added) = result?;
@@ -623,6 +736,47 @@ mod tests {
             html_bundle(&pages),
             "same index, fragments, filters, meta"
         );
+    }
+
+    /// The bundle of `pages` built by an [`Indexer`] fed from several threads in shuffled
+    /// order, as the render loop does.
+    fn indexer_bundle(pages: &[(String, Source)], reuse: Reuse) -> Vec<OutputFile> {
+        let urls = pages.iter().map(|(url, _)| url.clone()).collect();
+        let indexer = Indexer::start(urls, "fr".to_string(), reuse);
+        let sender = indexer.sender();
+        let mut order: Vec<usize> = (0..pages.len()).collect();
+        order.reverse();
+        std::thread::scope(|scope| {
+            for half in order.chunks(order.len().div_ceil(2)) {
+                let sender = sender.clone();
+                scope.spawn(move || {
+                    for &position in half {
+                        sender.send(position, pages[position].1.clone());
+                    }
+                });
+            }
+        });
+        drop(sender);
+        indexer.finish().unwrap()
+    }
+
+    #[test]
+    fn pages_fossicked_on_the_render_threads_give_the_bundle_of_pagefinds_own_reading() {
+        // Records (the fast reader) and HTML (Pagefind's parser): `build` fossicks them on the
+        // threads that send them, `serve` on the index thread; same bytes, and the same as
+        // the bundle built page by page by Pagefind's API.
+        let mut pages = sources(&tricky_pages());
+        pages.push((
+            "/cas/brut/".to_string(),
+            Source::Html(String::from_utf8(page("Brut", "Une page lue par Pagefind.")).unwrap()),
+        ));
+        assert!(pages.iter().any(|(_, s)| matches!(s, Source::Record(_))));
+        let built = indexer_bundle(&pages, Reuse::No);
+        let served = indexer_bundle(&pages, Reuse::Yes);
+        assert_eq!(built, served);
+        let (reference, _) = index_pages_after(&mut None, pages.clone(), "fr").unwrap();
+        assert_eq!(built, bundle_files(reference, BUNDLE_DIR));
+        assert!(built.iter().any(|f| f.path.ends_with(".pf_fragment")));
     }
 
     #[test]

@@ -34,6 +34,9 @@ const PAGEFIND_VERSION: &str = env!("CARGO_PKG_VERSION");
 struct SearchState {
     options: SearchOptions,
     fossicked_pages: Vec<FossickedData>,
+    /// vaucluse-atlas patch: where each URL is in `fossicked_pages`, so that adding a page
+    /// no longer searches all the pages added before it.
+    page_positions: HashMap<String, usize>,
     built_indexes: Vec<PagefindIndexes>,
 }
 
@@ -42,7 +45,21 @@ impl SearchState {
         Self {
             options,
             fossicked_pages: vec![],
+            page_positions: HashMap::new(),
             built_indexes: vec![],
+        }
+    }
+
+    /// vaucluse-atlas patch: adds a fossicked page, replacing the page of the same URL
+    /// (like `fossick_one`), without cloning it.
+    pub fn add_fossicked(&mut self, page: FossickedData) {
+        match self.page_positions.get(&page.url) {
+            Some(&existing) => self.fossicked_pages[existing] = page,
+            None => {
+                self.page_positions
+                    .insert(page.url.clone(), self.fossicked_pages.len());
+                self.fossicked_pages.push(page);
+            }
         }
     }
 
@@ -108,6 +125,11 @@ impl SearchState {
         }
 
         let existing_page_count = self.fossicked_pages.len();
+        for (offset, page) in results.iter().enumerate() {
+            self.page_positions
+                .entry(page.url.clone())
+                .or_insert(existing_page_count + offset);
+        }
         self.fossicked_pages.extend(results);
 
         Ok(self.fossicked_pages.len() - existing_page_count)
@@ -116,20 +138,18 @@ impl SearchState {
     pub fn fossick_one(&mut self, file: Fossicker) -> Result<FossickedData> {
         let result = file.fossick_sync(&self.options);
         if let Some(result) = result.as_ref().ok() {
-            let existing = self
-                .fossicked_pages
-                .iter()
-                .position(|page| page.url == result.url);
-            if let Some(existing) = existing {
-                *self.fossicked_pages.get_mut(existing).unwrap() = result.clone();
-            } else {
-                self.fossicked_pages.push(result.clone());
-            }
+            self.add_fossicked(result.clone());
         }
         result
     }
 
     pub async fn build_indexes(&mut self) -> Result<()> {
+        self.build_indexes_from(false).await
+    }
+
+    /// vaucluse-atlas patch: with `consume`, the pages are moved into the index instead of
+    /// cloned (the index is then empty: built once, with half the memory).
+    pub async fn build_indexes_from(&mut self, consume: bool) -> Result<()> {
         let log = &self.options.logger;
 
         let used_custom_body = self.fossicked_pages.iter().any(|page| page.has_custom_body);
@@ -163,20 +183,33 @@ impl SearchState {
 
         log.status("[Reading languages]");
 
-        let pages_with_data = self.fossicked_pages.iter().filter(|d| {
+        let with_data = |d: &FossickedData| {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
             }
             !d.word_data.is_empty()
-        });
+        };
+        let pages_with_data: Vec<FossickedData> = if consume {
+            self.page_positions.clear();
+            std::mem::take(&mut self.fossicked_pages)
+                .into_iter()
+                .filter(with_data)
+                .collect()
+        } else {
+            self.fossicked_pages
+                .iter()
+                .filter(|d| with_data(d))
+                .cloned()
+                .collect()
+        };
 
         let mut language_map: HashMap<String, Vec<fossick::FossickedData>> = HashMap::new();
         for page in pages_with_data {
             let language = page.language.clone();
             if let Some(lang_pages) = language_map.get_mut(&language) {
-                lang_pages.push(page.clone());
+                lang_pages.push(page);
             } else {
-                language_map.insert(language, vec![page.clone()]);
+                language_map.insert(language, vec![page]);
             }
         }
 

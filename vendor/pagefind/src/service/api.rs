@@ -39,7 +39,7 @@ use rust_patch::Patch;
 use std::{collections::BTreeMap, path::PathBuf, sync::Arc};
 
 use crate::{
-    fossick::{parser::DomParserResult, Fossicker},
+    fossick::{parser::DomParserResult, FossickedData, Fossicker},
     options::PagefindServiceConfig,
     PagefindInboundConfig, SearchOptions, SearchState,
 };
@@ -53,6 +53,77 @@ pub struct IndexedFileResponse {
 
 pub struct PagefindIndex {
     search_index: Arc<tokio::sync::Mutex<SearchState>>,
+    /// vaucluse-atlas patch: the options, for [`RecordFossicker`]s.
+    options: Arc<SearchOptions>,
+}
+
+/// vaucluse-atlas patch: a page read, split into words and stemmed (fossicked) away from
+/// its index, on any thread; added with [`PagefindIndex::add_fossicked`].
+pub struct FossickedRecord(FossickedData);
+
+/// vaucluse-atlas patch: fossicks pages for the index it comes from
+/// ([`PagefindIndex::fossicker`]) on any thread, so that pages are fossicked in parallel
+/// instead of one after the other under the index's lock.
+#[derive(Clone)]
+pub struct RecordFossicker {
+    options: Arc<SearchOptions>,
+}
+
+impl RecordFossicker {
+    /// What [`PagefindIndex::add_custom_record`] does before adding the record.
+    pub fn custom_record(
+        &self,
+        url: String,
+        content: String,
+        language: String,
+        meta: Option<BTreeMap<String, String>>,
+        filters: Option<BTreeMap<String, Vec<String>>>,
+        sort: Option<BTreeMap<String, String>>,
+    ) -> Result<FossickedRecord> {
+        let data = custom_record_data(
+            content,
+            language,
+            meta,
+            filters,
+            sort,
+            self.options.force_language.clone(),
+        );
+        Fossicker::new_with_data(url, data)
+            .fossick_sync(&self.options)
+            .map(FossickedRecord)
+    }
+
+    /// What [`PagefindIndex::add_html_file`] does before adding the page, for a page
+    /// given by URL.
+    pub fn html_file(&self, url: String, content: String) -> Result<FossickedRecord> {
+        Fossicker::new_synthetic(None, Some(url), content)
+            .fossick_sync(&self.options)
+            .map(FossickedRecord)
+    }
+}
+
+fn custom_record_data(
+    content: String,
+    language: String,
+    meta: Option<BTreeMap<String, String>>,
+    filters: Option<BTreeMap<String, Vec<String>>>,
+    sort: Option<BTreeMap<String, String>>,
+    force_language: Option<String>,
+) -> DomParserResult {
+    DomParserResult {
+        digest: content,
+        filters: filters.unwrap_or_default(),
+        sort: sort.unwrap_or_default(),
+        meta: meta.unwrap_or_default(),
+        anchor_content: BTreeMap::new(),
+        anchor_titles: BTreeMap::new(),
+        has_custom_body: false,
+        force_inclusion: true,
+        has_html_element: true,
+        has_old_bundle_reference: false,
+        has_default_ui_reference: false,
+        language: force_language.unwrap_or(language),
+    }
 }
 
 impl PagefindIndex {
@@ -74,8 +145,30 @@ impl PagefindIndex {
 
         let options = SearchOptions::load(service_options)?;
         Ok(Self {
+            options: Arc::new(options.clone()),
             search_index: Arc::new(tokio::sync::Mutex::new(SearchState::new(options))),
         })
+    }
+
+    /// vaucluse-atlas patch: a fossicker for this index, to fossick pages on other threads.
+    pub fn fossicker(&self) -> RecordFossicker {
+        RecordFossicker {
+            options: Arc::clone(&self.options),
+        }
+    }
+
+    /// vaucluse-atlas patch: adds a page fossicked by [`PagefindIndex::fossicker`],
+    /// replacing the page of the same URL.
+    pub async fn add_fossicked(&mut self, record: FossickedRecord) {
+        self.search_index.lock().await.add_fossicked(record.0);
+    }
+
+    /// vaucluse-atlas patch: [`PagefindIndex::get_files`] that moves the pages into the
+    /// index instead of cloning them; the index holds no page afterwards.
+    pub async fn take_files(&mut self) -> Result<Vec<SyntheticFile>> {
+        let mut state = self.search_index.lock().await;
+        state.build_indexes_from(true).await?;
+        Ok(state.get_files().await)
     }
 
     /// Add an HTML file that isn't on disk into this search index.
@@ -141,20 +234,7 @@ impl PagefindIndex {
             .options
             .force_language
             .clone();
-        let data = DomParserResult {
-            digest: content,
-            filters: filters.unwrap_or_default(),
-            sort: sort.unwrap_or_default(),
-            meta: meta.unwrap_or_default(),
-            anchor_content: BTreeMap::new(),
-            anchor_titles: BTreeMap::new(),
-            has_custom_body: false,
-            force_inclusion: true,
-            has_html_element: true,
-            has_old_bundle_reference: false,
-            has_default_ui_reference: false,
-            language: force_language.unwrap_or(language),
-        };
+        let data = custom_record_data(content, language, meta, filters, sort, force_language);
         let file = Fossicker::new_with_data(url, data);
         let state = Arc::clone(&self.search_index);
         let data = tokio::task::spawn_blocking(move || {
