@@ -100,6 +100,52 @@ pub fn get_indexable_words(
     results
 }
 
+/// vaucluse-atlas patch: [`get_indexable_words`] memoised per thread, for one language at a
+/// time. Prose repeats its words: most of them are stemmed once instead of at every
+/// occurrence (stemming was most of the time spent reading a page). The cache is emptied
+/// when it reaches [`WORD_CACHE_CAPACITY`] words.
+pub fn get_indexable_words_cached(
+    raw_word: &str,
+    stemmer: Option<&Stemmer>,
+    include_characters: &[char],
+    language: &str,
+) -> Vec<IndexableWord> {
+    thread_local! {
+        static WORD_CACHE: std::cell::RefCell<WordCache> = std::cell::RefCell::new(WordCache::default());
+    }
+    WORD_CACHE.with_borrow_mut(|cache| {
+        if cache.language != language
+            || cache.include_characters != include_characters
+            || cache.stemmed != stemmer.is_some()
+        {
+            cache.words.clear();
+            cache.language = language.to_string();
+            cache.include_characters = include_characters.to_vec();
+            cache.stemmed = stemmer.is_some();
+        }
+        if let Some(words) = cache.words.get(raw_word) {
+            return words.clone();
+        }
+        let words = get_indexable_words(raw_word, stemmer, include_characters);
+        if cache.words.len() >= WORD_CACHE_CAPACITY {
+            cache.words.clear();
+        }
+        cache.words.insert(raw_word.to_string(), words.clone());
+        words
+    })
+}
+
+/// How many words [`get_indexable_words_cached`] keeps per thread.
+const WORD_CACHE_CAPACITY: usize = 100_000;
+
+#[derive(Default)]
+struct WordCache {
+    language: String,
+    include_characters: Vec<char>,
+    stemmed: bool,
+    words: hashbrown::HashMap<String, Vec<IndexableWord>>,
+}
+
 /// Pulling out a useful compound word from a dot-segmented word,
 /// so that we index the `is_python_build` in `sysconfig.is_python_build`
 /// without completely decomposing it.
@@ -388,6 +434,23 @@ mod tests {
     use crate::fossick::get_stemmer;
 
     use super::*;
+
+    #[test]
+    fn cached_indexable_words_are_the_indexable_words() {
+        let words = ["Événementiel", "événementiel", "three-antelopes", "café-crème", "l’été"];
+        for language in ["fr", "en", "fr", "unknown"] {
+            let stemmer = get_stemmer(language);
+            for _ in 0..2 {
+                for word in words {
+                    assert_eq!(
+                        get_indexable_words_cached(word, stemmer.as_ref(), &[], language),
+                        get_indexable_words(word, stemmer.as_ref(), &[]),
+                        "{word} in {language}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn indexable_words_simple() {
