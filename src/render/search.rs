@@ -11,8 +11,9 @@
 //! words, separators, heading weights, title and filters: the index files are the same bytes;
 //! the fragments have no `anchors`, which the theme does not use), and Pagefind is given them
 //! as custom records. A page the reader is not sure to read the same way goes to Pagefind's
-//! parser. Pagefind's own work (stemming, index build, level-9 gzip, mostly sequential) is
-//! now nearly all of the indexing time.
+//! parser. Pagefind's own work (stemming, index build, gzip) is most of the indexing time: it
+//! runs through a patched Pagefind (`vendor/pagefind/PATCHES.md`) that stems on the render
+//! threads, in parallel, and compresses in parallel.
 //!
 //! Pagefind is async: its API runs on a small current-thread tokio runtime, on a thread of its
 //! own so that a caller already inside a tokio runtime (`serve`) does not make it panic.

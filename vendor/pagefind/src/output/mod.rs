@@ -444,9 +444,11 @@ pub struct SyntheticFile {
     pub contents: Vec<u8>,
 }
 
-/// Pagefind's compressed files: each chunk after the `pagefind_dcd` marker, at gzip level 9.
+/// Pagefind's compressed files: each chunk after the `pagefind_dcd` marker.
+/// vaucluse-atlas patch: gzip level 6 instead of 9 (`Compression::best()`): on an atlas's
+/// fragments and index chunks, 0.5 % more bytes for 2.5 times less compression time.
 fn gzip(content_chunks: Vec<&[u8]>) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::new(), Compression::best());
+    let mut gz = GzEncoder::new(Vec::new(), Compression::new(6));
     for chunk in content_chunks {
         gz.write_all(b"pagefind_dcd").unwrap();
         gz.write_all(chunk).unwrap();
