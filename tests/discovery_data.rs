@@ -571,7 +571,10 @@ fn the_search_page_and_box_work_without_javascript_and_the_bundle_exists() {
             .iter()
             .any(|f| f.starts_with("index/") && f.ends_with(".pf_index"))
     );
-    assert!(files.iter().any(|f| f.starts_with("fragment/")));
+    // A small atlas keeps one fragment file per page: a result loads only its own.
+    let fragments = files.iter().filter(|f| f.starts_with("fragment/")).count();
+    assert_eq!(fragments, 12, "{files:?}");
+    assert!(!files.iter().any(|f| f.contains("_group_")), "{files:?}");
     assert!(
         !files
             .iter()
@@ -701,6 +704,25 @@ fn a_large_atlas_gets_two_search_indexes_that_the_search_page_merges() {
         );
     }
     assert!(!public.join("pagefind-3").exists());
+    // From 1,000 pages an index, the fragments (each result's title, excerpt, URL) come four
+    // to a file: a quarter of the files to write and to deploy.
+    for dir in ["pagefind", "pagefind-2"] {
+        let entry: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(public.join(dir).join("pagefind-entry.json")).unwrap(),
+        )
+        .unwrap();
+        let pages = entry["languages"]["fr"]["page_count"].as_u64().unwrap() as usize;
+        assert!(pages >= 1_000, "{dir}: {pages}");
+        let names: Vec<String> = std::fs::read_dir(public.join(dir).join("fragment"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), pages.div_ceil(4), "{dir}");
+        assert!(
+            names.iter().all(|n| n.starts_with("fr_group_")),
+            "{names:?}"
+        );
+    }
     let page = std::fs::read_to_string(public.join("recherche/index.html")).unwrap();
     assert!(
         page.contains(r#"data-pagefind-fusion="/pagefind-2/""#),
