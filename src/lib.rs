@@ -178,7 +178,11 @@ fn compile_into(
 
     let (site, theme) = match site {
         Some(site) if !diagnostics.iter().any(Diagnostic::is_error) => {
-            match incremental::load_theme(cache, &options.root, &site.config.theme) {
+            // Reading and compiling the theme's templates is part of « lecture ».
+            let started = Instant::now();
+            let theme = incremental::load_theme(cache, &options.root, &site.config.theme);
+            timings.load += started.elapsed();
+            match theme {
                 Ok(theme) => (site, theme),
                 Err(mut errors) => {
                     diagnostics.append(&mut errors);

@@ -574,6 +574,32 @@ pub fn render_site_cached(
     Ok(Rendered { timings })
 }
 
+/// A page's context value as Tera's value, moved instead of serialised: the same value as
+/// `tera::Value::from_serializable` (same number types, strings to escape, maps with string
+/// keys) without going through serde for every field of every page.
+fn template_value(value: Value) -> tera::Value {
+    match value {
+        Value::Null => tera::Value::from(()),
+        Value::Bool(b) => b.into(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into(),
+            (None, Some(i)) => i.into(),
+            (None, None) => n.as_f64().unwrap_or(f64::NAN).into(),
+        },
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => items
+            .into_iter()
+            .map(template_value)
+            .collect::<Vec<tera::Value>>()
+            .into(),
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(key, value)| (key, template_value(value)))
+            .collect::<std::collections::BTreeMap<String, tera::Value>>()
+            .into(),
+    }
+}
+
 /// The options of minify-html for every page (the full build and `serve`'s single pages).
 fn minify_config() -> minify_html::Cfg {
     minify_html::Cfg {
@@ -710,7 +736,7 @@ fn render_page(
     context.insert_value("site", site_for_templates.clone());
     if let Value::Object(map) = page_context {
         for (key, value) in map {
-            context.insert(key, &value);
+            context.insert_value(key, template_value(value));
         }
     }
     let html = theme
@@ -1598,6 +1624,41 @@ fn lever_definition(lever: Lever) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_values_move_into_tera_as_serde_would_convert_them() {
+        let value = json!({
+            "rien": null,
+            "vrai": true,
+            "population": 92188,
+            "ecart": -12,
+            "part": 0.375,
+            "titre": "R&D <b> « Avignon »",
+            "liste": [1, "deux", [3.5, {"x": null}], {}],
+            "carte": {"zoom": 2, "villes": [{"nom": "Orange", "insee": "84087"}]},
+            "grand": u64::MAX,
+        });
+        let moved = template_value(value.clone());
+        assert_eq!(moved, tera::Value::from_serializable(&value));
+        // Rendered the same, escaping included.
+        let mut tera = tera::Tera::default();
+        tera.add_raw_template(
+            "t",
+            "{{ titre }} {{ population }} {{ ecart }} {{ part }} {{ grand }} {{ liste | length }} {{ carte.villes[0].nom }} {% if rien %}x{% endif %}",
+        )
+        .unwrap();
+        let render = |value: tera::Value| {
+            let mut context = tera::Context::new();
+            for (key, item) in value.into_map().unwrap() {
+                context.insert_value(key.to_string(), item);
+            }
+            tera.render("t", &context).unwrap()
+        };
+        assert_eq!(
+            render(moved),
+            render(tera::Value::from_serializable(&value))
+        );
+    }
 
     #[test]
     fn numbers_use_narrow_no_break_spaces() {
