@@ -381,10 +381,9 @@ impl Ctx<'_> {
                 })
             })
             .collect();
-        let cases: Vec<Value> = site
-            .cases
-            .iter()
-            .map(|c| {
+        // Each case study's value is made when it is written, then dropped: on a large atlas
+        // the whole list would be the largest tree of values of the build.
+        let cases = SerializeEach(site.cases.iter().map(|c| {
                 json!({
                     "slug": c.slug,
                     "titre": c.titre,
@@ -398,8 +397,7 @@ impl Ctx<'_> {
                     "sources": sources_value(&c.sources),
                     "url": self.absolute(&format!("cas/{}/", c.slug)),
                 })
-            })
-            .collect();
+        }));
         let strategies: Vec<Value> = site
             .strategies
             .iter()
@@ -490,13 +488,17 @@ impl Ctx<'_> {
             "documentation": documentation,
             "synergies": self.absolute(&format!("{DATA_DIR}/synergies.json")),
             "villes": cities,
-            "cas": cases,
             "strategies": strategies,
             "canaux": channels,
             "publics": publics,
             "intercommunalites": epcis,
             "opportunites_editoriales": opportunities,
         });
+        let document = WithEntry {
+            map: document.as_object().expect("an object"),
+            key: "cas",
+            value: cases,
+        };
         let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
         text.push('\n');
         text
@@ -731,5 +733,45 @@ mod tests {
             assert!(!file.fields.is_empty(), "{}", file.name);
             assert!(!file.description.is_empty(), "{}", file.name);
         }
+    }
+}
+
+/// A JSON array of the items of an iterator, each made when it is written.
+pub(super) struct SerializeEach<I>(pub(super) I);
+
+impl<I> serde::Serialize for SerializeEach<I>
+where
+    I: Iterator + Clone,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// A JSON object: the entries of `map` and `key: value` at its place in alphabetical order
+/// (the order of `map`, a `serde_json::Map`), `value` written without a tree of values.
+struct WithEntry<'a, V> {
+    map: &'a Map<String, Value>,
+    key: &'static str,
+    value: V,
+}
+
+impl<V: serde::Serialize> serde::Serialize for WithEntry<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut out = serializer.serialize_map(Some(self.map.len() + 1))?;
+        let mut pending = true;
+        for (key, value) in self.map {
+            if pending && key.as_str() > self.key {
+                out.serialize_entry(self.key, &self.value)?;
+                pending = false;
+            }
+            out.serialize_entry(key, value)?;
+        }
+        if pending {
+            out.serialize_entry(self.key, &self.value)?;
+        }
+        out.end()
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::opendata::SerializeEach;
 use super::{Ctx, Page, format_decimal};
 use crate::analyse::{CityLink, Opportunity, OpportunityKind, RelatedCase};
 use crate::diagnostic::quoted;
@@ -756,34 +757,29 @@ impl Ctx<'_> {
         pages
     }
 
-    /// `donnees/synergies.json`: every pair with its score and reasons, by slug.
+    /// `donnees/synergies.json`: every pair with its score and reasons, by slug. Written as
+    /// the pairs are read (no tree of JSON values: on a large atlas the file holds millions
+    /// of values); the keys come in alphabetical order, as in the rest of the open data.
     pub(super) fn synergies_json(&self) -> String {
         let site = self.site;
-        let pairs: Vec<Value> = self
-            .an
-            .links
-            .iter()
-            .map(|l| {
-                json!({
-                    "ville_a": site.cities[l.a].slug,
-                    "ville_b": site.cities[l.b].slug,
-                    "score": l.score,
-                    "raisons": {
-                        "strategies": l.strategies.iter().map(|&s| &site.strategies[s].slug).collect::<Vec<_>>(),
-                        "publics": l.publics.iter().map(|&p| &site.publics[p].slug).collect::<Vec<_>>(),
-                        "canaux": l.channels.iter().map(|&c| &site.channels[c].slug).collect::<Vec<_>>(),
-                        "intercommunalite": l.epci.map(|e| &site.epcis[e].slug),
-                        "cas": l.cases.iter().map(|&c| &site.cases[c].slug).collect::<Vec<_>>(),
-                    },
-                })
-            })
-            .collect();
-        let document = json!({
-            "description": "Liens entre villes de l’atlas : score pondéré de ce qu’elles partagent, avec les raisons.",
-            "licence": "Licence Ouverte 2.0 (Etalab)",
-            "poids": site.config.synergies.poids,
-            "paires": pairs,
-        });
+        let pairs = SerializeEach(self.an.links.iter().map(|l| SynergyPair {
+            raisons: SynergyReasons {
+                canaux: slugs(&l.channels, |c| site.channels[c].slug.as_str()),
+                cas: slugs(&l.cases, |c| site.cases[c].slug.as_str()),
+                intercommunalite: l.epci.map(|e| site.epcis[e].slug.as_str()),
+                publics: slugs(&l.publics, |p| site.publics[p].slug.as_str()),
+                strategies: slugs(&l.strategies, |s| site.strategies[s].slug.as_str()),
+            },
+            score: l.score,
+            ville_a: &site.cities[l.a].slug,
+            ville_b: &site.cities[l.b].slug,
+        }));
+        let document = SynergiesDocument {
+            description: "Liens entre villes de l’atlas : score pondéré de ce qu’elles partagent, avec les raisons.",
+            licence: "Licence Ouverte 2.0 (Etalab)",
+            paires: pairs,
+            poids: serde_json::to_value(&site.config.synergies.poids).unwrap_or_default(),
+        };
         serde_json::to_string_pretty(&document).unwrap_or_default()
     }
 
@@ -889,6 +885,37 @@ fn graph_nodes(site: &crate::resolve::Site, links: &[&CityLink]) -> Vec<usize> {
         )
     });
     nodes
+}
+
+/// `donnees/synergies.json`, its fields in alphabetical order.
+#[derive(serde::Serialize)]
+struct SynergiesDocument<'a, P: serde::Serialize> {
+    description: &'a str,
+    licence: &'a str,
+    paires: P,
+    poids: Value,
+}
+
+#[derive(serde::Serialize)]
+struct SynergyPair<'a> {
+    raisons: SynergyReasons<'a>,
+    score: f64,
+    ville_a: &'a str,
+    ville_b: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct SynergyReasons<'a> {
+    canaux: Vec<&'a str>,
+    cas: Vec<&'a str>,
+    intercommunalite: Option<&'a str>,
+    publics: Vec<&'a str>,
+    strategies: Vec<&'a str>,
+}
+
+/// The slugs of `items`, by index.
+fn slugs<'a>(items: &[usize], slug: impl Fn(usize) -> &'a str) -> Vec<&'a str> {
+    items.iter().map(|&i| slug(i)).collect()
 }
 
 #[cfg(test)]
