@@ -1,7 +1,7 @@
 //! Micro-benchmarks of the hot functions (issue 8): the front-matter split, Markdown with the
-//! French typography pass on a generated 600-word case study, the theme and the whole pipeline
-//! on a small site (there is no public API to render one page: `compile_10_cases` stands for
-//! "one template render"), and the synergy analysis of 10,000 case studies.
+//! French typography pass on a generated 600-word case study, one case study's page rendered
+//! alone (`one_case_page`: Markdown, context, Tera, minify-html), the theme and the whole
+//! pipeline on a small site, and the synergy analysis of 10,000 case studies.
 //!
 //! Run with `cargo bench --bench hot` (one function: `cargo bench --bench hot -- markdown`).
 //! The corpus is the one of `bench/run` (`vaucluse_atlas::corpus`, same seed).
@@ -112,6 +112,22 @@ fn typography(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::BytesCount::new(body.len()))
         .bench(|| markdown::typography(divan::black_box(&body)).len());
+}
+
+/// One template render: a case study's page alone, as `serve` renders it after a save and as
+/// the full build renders each page (Markdown of its ~600 words, its context, Tera, minify-html),
+/// in a site of 100 generated case studies over the real cities and theme.
+#[divan::bench(sample_count = 50)]
+fn one_case_page(bencher: divan::Bencher) {
+    let site = corpus_site(100);
+    let page = vaucluse_atlas::render::CasePageBench::new(site.path()).expect("the corpus builds");
+    let bytes = page.render(0).expect("the page renders").1.len();
+    bencher
+        .counter(divan::counter::BytesCount::new(bytes))
+        .bench(|| {
+            page.render(divan::black_box(0))
+                .map(|(_, bytes)| bytes.len())
+        });
 }
 
 /// Reading and compiling the real atlas's theme (every Tera template, static files).

@@ -14,6 +14,8 @@ mod search;
 /// Indexed pages from which the search index is split in two (see `render/search.rs`).
 pub use search::SPLIT_FROM as SEARCH_INDEX_SPLIT_FROM;
 pub(crate) mod single;
+#[doc(hidden)]
+pub use single::CasePageBench;
 mod synergies;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -708,34 +708,6 @@ impl Ctx<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_are_written_the_french_way() {
-        assert_eq!(format_size(512), "512\u{a0}octets");
-        assert_eq!(format_size(12_345), "12,3\u{a0}ko");
-        assert_eq!(format_size(2_000), "2\u{a0}ko");
-        assert_eq!(format_size(2_160_000), "2,2\u{a0}Mo");
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_rows_end_with_crlf() {
-        let mut out = String::new();
-        csv_row(&mut out, &["a\"b".to_string(), "c,d".to_string()]);
-        assert_eq!(out, "\"a\"\"b\",\"c,d\"\r\n");
-    }
-
-    #[test]
-    fn every_file_is_documented() {
-        for file in DATA_FILES {
-            assert!(!file.fields.is_empty(), "{}", file.name);
-            assert!(!file.description.is_empty(), "{}", file.name);
-        }
-    }
-}
-
 /// A JSON array of the items of an iterator, each made when it is written.
 pub(super) struct SerializeEach<I>(pub(super) I);
 
@@ -773,5 +745,33 @@ impl<V: serde::Serialize> serde::Serialize for WithEntry<'_, V> {
             out.serialize_entry(self.key, &self.value)?;
         }
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_written_the_french_way() {
+        assert_eq!(format_size(512), "512\u{a0}octets");
+        assert_eq!(format_size(12_345), "12,3\u{a0}ko");
+        assert_eq!(format_size(2_000), "2\u{a0}ko");
+        assert_eq!(format_size(2_160_000), "2,2\u{a0}Mo");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_rows_end_with_crlf() {
+        let mut out = String::new();
+        csv_row(&mut out, &["a\"b".to_string(), "c,d".to_string()]);
+        assert_eq!(out, "\"a\"\"b\",\"c,d\"\r\n");
+    }
+
+    #[test]
+    fn every_file_is_documented() {
+        for file in DATA_FILES {
+            assert!(!file.fields.is_empty(), "{}", file.name);
+            assert!(!file.description.is_empty(), "{}", file.name);
+        }
     }
 }

@@ -114,6 +114,35 @@ pub(crate) fn case_page(
     Some((page.output, bytes))
 }
 
+/// One case study's page rendered alone, for the micro-benchmark of one template render
+/// (`cargo bench --bench hot -- one_case_page`): the full build's steps for one page —
+/// Markdown, context, Tera, minify-html — through the function `serve` uses after a save.
+#[doc(hidden)]
+pub struct CasePageBench {
+    snapshot: Snapshot,
+    known: HashSet<String>,
+}
+
+impl CasePageBench {
+    /// Builds the site at `root` in memory, as `serve` does, and keeps what rendering one
+    /// page needs; `None` if the site does not build.
+    pub fn new(root: &std::path::Path) -> Option<CasePageBench> {
+        let cache = crate::incremental::Cache::new();
+        cache.begin();
+        let compiled = crate::compile_cached(&crate::BuildOptions::new(root), Some(&cache)).ok()?;
+        cache.finish(true);
+        let snapshot = cache.take_snapshot()?.compact();
+        let known = snapshot.link_targets(compiled.files.iter().map(|f| f.path.as_str()));
+        Some(CasePageBench { snapshot, known })
+    }
+
+    /// The page of case study `index` with its own body: its output path and bytes.
+    pub fn render(&self, index: usize) -> Option<(String, Vec<u8>)> {
+        let body = &self.snapshot.site.cases.get(index)?.body;
+        case_page(&self.snapshot, index, body, &self.known)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -173,5 +202,12 @@ mod tests {
             assert!(case_page(&snapshot, 0, "[x](/villes/nulle-part/)", &known).is_none());
             assert!(case_page(&snapshot, 0, "[x](/villes/carpentras/)", &known).is_some());
         }
+        // The benchmark's entry point (default options) renders the page of the full build.
+        let bench = CasePageBench::new(dir.path()).unwrap();
+        let compiled = crate::compile(&crate::BuildOptions::new(dir.path())).unwrap();
+        let (output, bytes) = bench.render(0).unwrap();
+        let published = compiled.files.iter().find(|f| f.path == output).unwrap();
+        assert!(published.bytes == bytes, "{output}");
+        assert!(bench.render(usize::MAX).is_none());
     }
 }
