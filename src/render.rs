@@ -285,54 +285,57 @@ pub fn render_site_cached(
     // Page contexts are pure functions of the analysis: the groups are built in parallel,
     // then put back in a fixed order (the output must not depend on scheduling).
     let intro_html = introduction.as_ref().map(|m| m.html.as_str());
-    let ((mut pages, tail), data_files) = rayon::join(
+    let (((mut pages, tail), data_files), ((geometry, map_pages), observatory)) = rayon::join(
         || {
             rayon::join(
                 || {
-                    let mut pages = vec![ctx.home_page(intro_html), ctx.cities_page()];
-                    pages.par_extend(
-                        site.cities
-                            .par_iter()
-                            .enumerate()
-                            .map(|(index, city)| ctx.city_page(index, city, &opportunity_html)),
-                    );
-                    pages.push(ctx.cases_page());
-                    pages.extend(
-                        site.cases
-                            .iter()
-                            .enumerate()
-                            .map(|(index, case)| ctx.case_page(index, case)),
-                    );
-                    pages
-                },
-                || {
-                    let (mut first, second) = rayon::join(
+                    rayon::join(
                         || {
-                            let mut pages = ctx.taxonomy_pages(&opportunity_html);
-                            pages.extend(ctx.synergy_pages());
-                            pages.extend(ctx.actor_pages());
+                            let mut pages = vec![ctx.home_page(intro_html), ctx.cities_page()];
+                            pages.par_extend(site.cities.par_iter().enumerate().map(
+                                |(index, city)| ctx.city_page(index, city, &opportunity_html),
+                            ));
+                            pages.push(ctx.cases_page());
+                            pages.extend(
+                                site.cases
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(index, case)| ctx.case_page(index, case)),
+                            );
                             pages
                         },
                         || {
-                            let mut pages = ctx.opportunity_pages(&opportunity_html);
-                            pages.push(ctx.epcis_page());
-                            for index in 0..site.epcis.len() {
-                                pages.push(ctx.epci_page(index));
-                            }
-                            pages
+                            let (mut first, second) = rayon::join(
+                                || {
+                                    let mut pages = ctx.taxonomy_pages(&opportunity_html);
+                                    pages.extend(ctx.synergy_pages());
+                                    pages.extend(ctx.actor_pages());
+                                    pages
+                                },
+                                || {
+                                    let mut pages = ctx.opportunity_pages(&opportunity_html);
+                                    pages.push(ctx.epcis_page());
+                                    for index in 0..site.epcis.len() {
+                                        pages.push(ctx.epci_page(index));
+                                    }
+                                    pages
+                                },
+                            );
+                            first.extend(second);
+                            first
                         },
-                    );
-                    first.extend(second);
-                    first
+                    )
                 },
+                || ctx.opendata_files(),
             )
         },
-        || ctx.opendata_files(),
+        || rayon::join(|| ctx.map_pages(), || ctx.observatory_page()),
     );
     pages.extend(tail);
-    // Maps come after: they also add a small map to the city and intercommunality pages.
-    ctx.add_map_pages(&mut pages);
-    pages.push(ctx.observatory_page());
+    // The small maps of the city and intercommunality pages; the map pages come after.
+    ctx.add_small_maps(&geometry, &mut pages);
+    pages.extend(map_pages);
+    pages.push(observatory);
     pages.push(ctx.search_page());
     pages.push(ctx.opendata_page(&data_files));
     pages.push(ctx.not_found_page());

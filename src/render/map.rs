@@ -344,16 +344,27 @@ struct Thematic {
 
 impl Ctx<'_> {
     /// Adds the map pages and the small maps of city and intercommunality pages.
-    pub(super) fn add_map_pages(&self, pages: &mut Vec<Page>) {
+    /// The geometry of the maps and the map pages (one per theme), built in parallel: a pure
+    /// function of the site, so it runs beside the other groups of pages.
+    pub(super) fn map_pages(&self) -> (MapGeometry, Vec<Page<'static>>) {
+        use rayon::prelude::*;
         let geometry = MapGeometry::new(self);
         let mut thematics = vec![self.epci_thematic(), self.maturity_thematic()];
-        for strategy in 0..self.site.strategies.len() {
-            thematics.push(self.strategy_thematic(strategy));
-        }
+        thematics.par_extend(
+            (0..self.site.strategies.len())
+                .into_par_iter()
+                .map(|strategy| self.strategy_thematic(strategy)),
+        );
         let menu = self.map_menu();
-        for thematic in &thematics {
-            pages.push(self.map_page(&geometry, thematic, &menu));
-        }
+        let pages = thematics
+            .par_iter()
+            .map(|thematic| self.map_page(&geometry, thematic, &menu))
+            .collect();
+        (geometry, pages)
+    }
+
+    /// Adds its small map to each city and intercommunality page.
+    pub(super) fn add_small_maps(&self, geometry: &MapGeometry, pages: &mut [Page]) {
         let city_pages: HashMap<String, usize> = self
             .site
             .cities
@@ -373,10 +384,10 @@ impl Ctx<'_> {
             let small = match page.template {
                 "ville.html" => city_pages
                     .get(&page.url)
-                    .and_then(|&c| self.small_map(&geometry, Some(c), self.site.cities[c].epci)),
+                    .and_then(|&c| self.small_map(geometry, Some(c), self.site.cities[c].epci)),
                 "intercommunalite.html" => epci_pages
                     .get(&page.url)
-                    .and_then(|&e| self.small_map(&geometry, None, Some(e))),
+                    .and_then(|&e| self.small_map(geometry, None, Some(e))),
                 _ => return,
             };
             match &mut page.context {
