@@ -1,0 +1,4 @@
+pub mod decode;
+pub mod encode;
+#[cfg(test)]
+mod tests;
