@@ -1630,6 +1630,23 @@ fn lever_definition(lever: Lever) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The two fast paths of the vendored minify-html (vendor/minify-html/PATCHES.md) keep its
+    /// output: a plain attribute value unquoted, any other quoted, and the text with a shorter
+    /// entity encoded.
+    #[test]
+    fn patched_minify_html_quotes_and_encodes_as_before() {
+        let html = "<!doctype html><html lang=\"fr\"><head><title>t</title></head><body>\
+                    <p class=\"note\" title=\"deux mots\" data-lien=\"a=b\" data-q='x\"y'>« ≫\u{20d2} » ≫</p>\
+                    </body></html>";
+        let minified =
+            String::from_utf8(minify_html::minify(html.as_bytes(), &minify_config())).unwrap();
+        assert_eq!(
+            minified,
+            "<!doctype html><html lang=fr><head><title>t</title><body>\
+             <p data-lien=\"a=b\" data-q='x\"y' title=\"deux mots\" class=note>« &nGt; » ≫"
+        );
+    }
+
     #[test]
     fn context_values_move_into_tera_as_serde_would_convert_them() {
         let value = json!({

@@ -65,6 +65,12 @@ pub fn encode_entities(
       code = &code[end..];
     };
   }
+  // vaucluse-atlas patch: every text with a shorter encoding (`&nGt;`, `&nLt;`: ≫ or ≪ then
+  // U+20D2) starts with the bytes E2 89; text without them is returned as it is, instead of
+  // going through the searcher, which stops at every E2 of French text (’ « » … U+202F).
+  if memchr::memmem::find(&res, b"\xe2\x89").is_none() {
+    return res;
+  }
   SHORTER_ENCODED_ENTITIES_ENCODED_SEARCHER
     .replace_all_bytes(&res, SHORTER_ENCODED_ENTITIES_ENCODED)
 }

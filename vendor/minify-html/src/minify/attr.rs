@@ -444,6 +444,24 @@ pub fn minify_attr(
   let must_end_with_semicolon = !cfg.allow_optimal_entities;
   let encoded = encode_entities(&value_raw, true, must_end_with_semicolon);
 
+  // vaucluse-atlas patch: a value holding none of the characters that one of the three
+  // encodings below replaces (quotes, `=`, `` ` ``, `<`, `>`, whitespace) comes out of each of
+  // them unchanged, so unquoted is the shortest: written as it is, without building the three.
+  if !encoded.iter().any(|&c| {
+    matches!(
+      c,
+      b'"' | b'\'' | b'=' | b'`' | b'<' | b'>' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '
+    )
+  }) {
+    return AttrMinified::Value(AttrMinifiedValue {
+      quoted: false,
+      prefix: b"",
+      data: encoded,
+      start: 0,
+      suffix: b"",
+    });
+  };
+
   // When lengths are equal, prefer double quotes to all and single quotes to unquoted.
   let mut min = encode_using_double_quotes(&encoded, must_end_with_semicolon);
   let sq = encode_using_single_quotes(&encoded, must_end_with_semicolon);
