@@ -201,7 +201,21 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
     )
 }
 
+/// mimalloc asks for transparent huge pages on its arena: each page the build touches there
+/// is then 2 MB, cleared by the kernel at first use. Without them a build of 1,000 case
+/// studies peaks at ≈ 280 MB instead of ≈ 340 MB, with less system time and the same wall
+/// time. (The processes it starts inherit the setting: the browser of `serve --open`.)
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments and changes only how
+    // the kernel backs this process's memory.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     // Rendering and minifying recurse on the depth of a page's HTML: bigger stacks than
     // rayon's 2 MB default leave a wide margin above the nesting limits that `load` enforces.
