@@ -487,8 +487,13 @@ pub fn render_site_cached(
     let excluded = search::exclusions();
     let clocks = StepClocks::default();
     let failures: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());
-    pages
-        .par_iter_mut()
+    // The pages whose context is already built, biggest first, then the others: a listing of
+    // thousands of case studies started last would be rendered by one thread while the
+    // others wait. (The order of rendering changes no file.)
+    let mut in_order: Vec<&mut Page> = pages.iter_mut().collect();
+    in_order.sort_by_cached_key(|page| std::cmp::Reverse(value_size(&page.context)));
+    in_order
+        .into_par_iter()
         .for_each_with(indexer.sender(), |to_index, page| {
             if sink.failed() {
                 return;
@@ -577,6 +582,16 @@ pub fn render_site_cached(
         return Err(diagnostics);
     }
     Ok(Rendered { timings })
+}
+
+/// How many values `value` holds, itself included: the size of a context, to render the
+/// biggest pages first.
+fn value_size(value: &Value) -> usize {
+    1 + match value {
+        Value::Array(items) => items.iter().map(value_size).sum(),
+        Value::Object(map) => map.values().map(value_size).sum(),
+        _ => 0,
+    }
 }
 
 /// A page's context value as Tera's value, moved instead of serialised: the same value as
@@ -1629,6 +1644,15 @@ fn lever_definition(lever: Lever) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_size_of_a_context_counts_every_value() {
+        assert_eq!(value_size(&json!(null)), 1);
+        assert_eq!(value_size(&json!({"a": [1, 2], "b": null, "c": {}})), 6);
+        // A listing of many cards weighs more than a page of a few fields.
+        let listing = json!({"cas": (0..100).map(|i| json!({"titre": i})).collect::<Vec<_>>()});
+        assert!(value_size(&listing) > value_size(&json!({"titre": "x", "ville": "y"})));
+    }
 
     /// The two fast paths of the vendored minify-html (vendor/minify-html/PATCHES.md) keep its
     /// output: a plain attribute value unquoted, any other quoted, and the text with a shorter
