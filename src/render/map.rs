@@ -343,7 +343,6 @@ struct Thematic {
 }
 
 impl Ctx<'_> {
-    /// Adds the map pages and the small maps of city and intercommunality pages.
     /// The geometry of the maps and the map pages (one per theme), built in parallel: a pure
     /// function of the site, so it runs beside the other groups of pages.
     pub(super) fn map_pages(&self) -> (MapGeometry, Vec<Page<'static>>) {
