@@ -203,11 +203,10 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
 
 /// mimalloc asks for transparent huge pages on its arena: each page the build touches there
 /// is then 2 MB, cleared by the kernel at first use. Without them a build of 1,000 case
-/// studies peaks at ≈ 280 MB instead of ≈ 340 MB in the same wall time; the real atlas, which
-/// touches little memory, takes ≈ 10 ms more (more page faults), and peaks at 75 MB. Memory
-/// is what large sites run short of. (The processes it starts inherit the setting: the
-/// browser of `serve --open`.)
-fn no_transparent_huge_pages() {
+/// studies peaks at ≈ 280 MB instead of ≈ 340 MB in the same wall time. Memory is what large
+/// sites run short of. (The processes it starts inherit the setting: the browser of
+/// `serve --open`.)
+extern "C" fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments and changes only how
     // the kernel backs this process's memory.
@@ -216,8 +215,16 @@ fn no_transparent_huge_pages() {
     }
 }
 
+/// Called by the C runtime before `main`, so before the first allocation: Rust's runtime
+/// allocates before `main`, and that first allocation sets up mimalloc's arena — as huge
+/// pages, ≈ 9 ms of the kernel clearing 2 MB pages on one thread at every start, when
+/// `main` disabled them.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NO_TRANSPARENT_HUGE_PAGES_BEFORE_MAIN: extern "C" fn() = no_transparent_huge_pages;
+
 fn main() -> ExitCode {
-    no_transparent_huge_pages();
     let cli = Cli::parse();
     // Rendering and minifying recurse on the depth of a page's HTML: bigger stacks than
     // rayon's 2 MB default leave a wide margin above the nesting limits that `load` enforces.
