@@ -1,0 +1,5 @@
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Namespace {
+  Html,
+  Svg,
+}
