@@ -187,7 +187,7 @@ impl SearchState {
             if used_custom_body && !d.has_custom_body && !d.force_inclusion {
                 return false;
             }
-            !d.word_data.is_empty()
+            !d.word_data.is_empty() || d.packed_words.as_ref().is_some_and(|p| !p.is_empty())
         };
         let pages_with_data: Vec<FossickedData> = if consume {
             self.page_positions.clear();

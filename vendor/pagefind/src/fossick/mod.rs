@@ -56,6 +56,9 @@ pub struct FossickedData {
     pub url: String,
     pub fragment: PageFragment,
     pub word_data: HashMap<String, Vec<FossickedWord>>,
+    /// vaucluse-atlas patch: `word_data` packed as `build_indexes` packs it
+    /// ([`crate::index::PackedWords`]), `word_data` then empty.
+    pub packed_words: Option<crate::index::PackedWords>,
     pub meta_word_data: HashMap<String, Vec<MetaFossickedWord>>,
     pub sort: BTreeMap<String, String>,
     pub has_custom_body: bool,
@@ -362,6 +365,7 @@ impl Fossicker {
                 },
             },
             word_data,
+            packed_words: None,
             meta_word_data,
             sort: data.sort,
         })

@@ -90,7 +90,7 @@ impl RecordFossicker {
         );
         Fossicker::new_with_data(url, data)
             .fossick_sync(&self.options)
-            .map(FossickedRecord)
+            .map(FossickedRecord::packed)
     }
 
     /// What [`PagefindIndex::add_html_file`] does before adding the page, for a page
@@ -98,7 +98,18 @@ impl RecordFossicker {
     pub fn html_file(&self, url: String, content: String) -> Result<FossickedRecord> {
         Fossicker::new_synthetic(None, Some(url), content)
             .fossick_sync(&self.options)
-            .map(FossickedRecord)
+            .map(FossickedRecord::packed)
+    }
+}
+
+impl FossickedRecord {
+    /// vaucluse-atlas patch: the page's words packed now, on the fossicking thread, as
+    /// `build_indexes` would pack them: a page waiting for the index holds a few bytes per
+    /// word instead of a list of 32-byte positions (and a string per accented occurrence).
+    fn packed(mut data: FossickedData) -> FossickedRecord {
+        let words = std::mem::take(&mut data.word_data);
+        data.packed_words = Some(crate::index::PackedWords::pack(words));
+        FossickedRecord(data)
     }
 }
 
