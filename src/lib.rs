@@ -173,6 +173,8 @@ fn compile_into(
 
     let started = Instant::now();
     let (site, mut resolve_diagnostics) = resolve::resolve(&loaded, &options.resolve);
+    // The site has its own copy of what it needs (bodies included): what was read goes now.
+    drop(loaded);
     diagnostics.append(&mut resolve_diagnostics);
     timings.resolve = started.elapsed();
 

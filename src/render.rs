@@ -373,6 +373,12 @@ pub fn render_site_cached(
             }
         }
     }
+    // From here a body is only its case study's HTML, handed over (and freed) when its page
+    // is rendered: 10,000 bodies are not all held until the end of the build.
+    let case_bodies: Vec<CaseBody> = case_bodies
+        .into_iter()
+        .map(|body| std::sync::Mutex::new(body.html))
+        .collect();
     for (opportunity, body) in site.opportunities.iter().zip(&opportunity_bodies) {
         for link in &body.internal_links {
             if !known.contains(link.target.as_str()) {
@@ -551,6 +557,11 @@ pub fn render_site_cached(
     for file in ctx.feed_files(&pages) {
         sink.put(file);
     }
+    // Nothing is rendered any more: the pages and what was memoised for them (case-study
+    // cards, opportunities, links) are freed before Pagefind builds its index, the peak of a
+    // large build.
+    drop(pages);
+    drop(ctx);
     clock.lap(&mut timings.exports);
     let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
     // One file per indexed page: written in parallel, like the pages.
@@ -630,6 +641,90 @@ fn minify_config() -> minify_html::Cfg {
     }
 }
 
+/// The context strings that reach a minified page as they are, past minify-html: the SVG
+/// maps that `render::map` writes (one line, no comment, no space to collapse). They are a
+/// fifth of minify-html's time on the real atlas — every commune's path parsed, its attributes
+/// sorted and its `d` quoted three ways to keep the shortest — for 4 % fewer bytes, which
+/// compression takes back. In the page, each is first a placeholder that minify-html leaves
+/// as it is ([`verbatim_placeholder`]), then the string.
+const VERBATIM: [[&str; 2]; 2] = [["carte", "svg"], ["petite_carte", "svg"]];
+
+/// The element that stands in the page for the verbatim string `index` while the page is
+/// minified: an `<svg>` like the map, so that minify-html treats the space around it the same.
+fn verbatim_placeholder(index: usize) -> String {
+    format!("<svg data-atlas-verbatim-{index}></svg>")
+}
+
+/// Replaces the [`VERBATIM`] strings of a page's context by placeholders; returns them in
+/// placeholder order.
+fn take_verbatim(context: &mut Value) -> Vec<String> {
+    let mut taken = Vec::new();
+    for [object, key] in VERBATIM {
+        if let Some(Value::String(text)) = context.get_mut(object).and_then(|o| o.get_mut(key)) {
+            let placeholder = verbatim_placeholder(taken.len());
+            taken.push(std::mem::replace(text, placeholder));
+        }
+    }
+    taken
+}
+
+/// minify-html on a page rendered with placeholders for `verbatim`, then each string in
+/// place of its placeholder. A theme that did not print a placeholder exactly once as it is
+/// (escaped it, printed it twice, through a filter) gets its page as before: the strings put
+/// back into the HTML, escaped where the placeholder was, and the whole page minified.
+fn minify_with_verbatim(html: String, verbatim: &[String], config: &minify_html::Cfg) -> Vec<u8> {
+    if verbatim.is_empty() {
+        return minify_html::minify(html.as_bytes(), config);
+    }
+    let placeholders: Vec<String> = (0..verbatim.len()).map(verbatim_placeholder).collect();
+    if placeholders
+        .iter()
+        .all(|p| html.matches(p.as_str()).count() == 1)
+    {
+        let minified = minify_html::minify(html.as_bytes(), config);
+        if let Some(spliced) = splice(&minified, &placeholders, verbatim) {
+            return spliced;
+        }
+    }
+    let escaped = |s: &str| {
+        let mut out = Vec::with_capacity(s.len());
+        let _ = tera::escape_html(s, &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    };
+    let mut html = html;
+    for (placeholder, text) in placeholders.iter().zip(verbatim) {
+        html = html.replace(placeholder.as_str(), text);
+        html = html.replace(&escaped(placeholder), &escaped(text));
+    }
+    minify_html::minify(html.as_bytes(), config)
+}
+
+/// `minified` with each placeholder, found exactly once, replaced by its string; `None` if
+/// one is missing or repeated.
+fn splice(minified: &[u8], placeholders: &[String], verbatim: &[String]) -> Option<Vec<u8>> {
+    let mut found: Vec<(usize, usize)> = Vec::with_capacity(placeholders.len());
+    for (index, placeholder) in placeholders.iter().enumerate() {
+        let finder = memchr::memmem::Finder::new(placeholder.as_bytes());
+        let mut hits = finder.find_iter(minified);
+        let at = hits.next()?;
+        if hits.next().is_some() {
+            return None;
+        }
+        found.push((at, index));
+    }
+    found.sort_unstable();
+    let extra: usize = verbatim.iter().map(String::len).sum();
+    let mut out = Vec::with_capacity(minified.len() + extra);
+    let mut from = 0;
+    for (at, index) in found {
+        out.extend_from_slice(&minified[from..at]);
+        out.extend_from_slice(verbatim[index].as_bytes());
+        from = at + placeholders[index].len();
+    }
+    out.extend_from_slice(&minified[from..]);
+    Some(out)
+}
+
 /// A stopwatch for the steps of the render stage.
 struct Lap(Instant);
 
@@ -703,6 +798,9 @@ impl StepClocks {
     }
 }
 
+/// A case study's body in HTML, until its page takes it.
+type CaseBody = std::sync::Mutex<String>;
+
 /// One page's final bytes: its context (built now for a case study), its template, then
 /// minify-html — or, in `serve`, the bytes of the previous build when the template and the
 /// context did not change.
@@ -710,7 +808,7 @@ impl StepClocks {
 fn render_page(
     ctx: &Ctx,
     page: &mut Page<'_>,
-    case_bodies: &[markdown::RenderedMarkdown],
+    case_bodies: &[CaseBody],
     theme: &Theme,
     site_for_templates: &tera::Value,
     cache: Option<(&crate::incremental::Cache, crate::incremental::SiteKey)>,
@@ -721,7 +819,10 @@ fn render_page(
     // The context is not needed once the page is rendered: taken out of the page, so that
     // it is dropped as soon as the page is done.
     let mut page_context = match (page.case, page.later.take()) {
-        (Some(index), _) => ctx.case_context(index, &case_bodies[index].html),
+        (Some(index), _) => {
+            let html = std::mem::take(&mut *lock(&case_bodies[index]));
+            ctx.case_context(index, &html)
+        }
         (None, Some(later)) => {
             let mut built = later();
             // What was added before rendering (the small maps) goes on top.
@@ -752,6 +853,11 @@ fn render_page(
         return Ok(bytes);
     }
     let started = Instant::now();
+    // The SVG maps skip minify-html: out of the context now, back into the page after it.
+    let verbatim = match minify {
+        Some(_) => take_verbatim(&mut page_context),
+        None => Vec::new(),
+    };
     let mut context = tera::Context::new();
     context.insert_value("site", site_for_templates.clone());
     if let Value::Object(map) = page_context {
@@ -781,7 +887,7 @@ fn render_page(
     clocks.add(&clocks.templates, started);
     let started = Instant::now();
     let bytes = match minify {
-        Some(config) => minify_html::minify(html.as_bytes(), config),
+        Some(config) => minify_with_verbatim(html, &verbatim, config),
         None => html.into_bytes(),
     };
     if let Some((pages, key)) = cached {
@@ -1668,6 +1774,121 @@ mod tests {
             minified,
             "<!doctype html><html lang=fr><head><title>t</title><body>\
              <p data-lien=\"a=b\" data-q='x\"y' title=\"deux mots\" class=note>« &nGt; » ≫"
+        );
+    }
+
+    /// minify-html's entity trie as vendor/minify-html-common/PATCHES.md has it: each node's
+    /// children up to its last defined one (before, every array ran to byte 255: 11 MB of
+    /// pointers relocated at every start of the program), and the entities still found.
+    #[test]
+    fn the_entity_trie_of_minify_html_stops_at_each_nodes_last_child() {
+        use minify_html_common::r#gen::entities::{ENTITY, EntityType};
+        use minify_html_common::pattern::{TrieNode, TrieNodeMatch};
+        fn walk(node: &TrieNode<EntityType>, nodes: &mut usize, slots: &mut usize) {
+            *nodes += 1;
+            *slots += node.children.len();
+            assert!(
+                node.children.last().is_none_or(Option::is_some),
+                "a children array ends with None"
+            );
+            for child in node.children.iter().flatten() {
+                walk(child, nodes, slots);
+            }
+        }
+        let (mut nodes, mut slots) = (0, 0);
+        walk(ENTITY, &mut nodes, &mut slots);
+        assert!(slots < 4 * nodes, "{slots} slots for {nodes} nodes");
+        match ENTITY.longest_matching_prefix(b"&nGt;x") {
+            TrieNodeMatch::Found {
+                len,
+                value: EntityType::Named(bytes),
+            } => {
+                assert_eq!((len, bytes), (5, "≫\u{20d2}".as_bytes()));
+            }
+            _ => panic!("&nGt; not found"),
+        }
+        assert!(matches!(
+            ENTITY.longest_matching_prefix(b"&#x41;"),
+            TrieNodeMatch::Found {
+                len: 4,
+                value: EntityType::Hex
+            }
+        ));
+        assert!(matches!(
+            ENTITY.longest_matching_prefix(b"&zz"),
+            TrieNodeMatch::NotFound { reached: 2 }
+        ));
+    }
+
+    /// The maps of a minified page reach it as they were written, the rest of the page
+    /// minified as before; a template that does not print the map as it is gets the page it
+    /// got before the maps skipped minify-html.
+    #[test]
+    fn map_svgs_skip_minify_html_and_pages_stay_as_before_otherwise() {
+        let svg = "<svg class=\"carte-svg\" viewBox=\"0 0 10 10\"><path d=\"M0 0L1 1Z\"/></svg>";
+        let small = "<svg class=\"petite-carte\"><circle r=\"2\"/></svg>";
+        let mut context =
+            json!({"carte": {"svg": svg, "titre": "Carte"}, "petite_carte": {"svg": small}});
+        let taken = take_verbatim(&mut context);
+        assert_eq!(taken, [svg, small]);
+        assert_eq!(
+            context,
+            json!({"carte": {"svg": "<svg data-atlas-verbatim-0></svg>", "titre": "Carte"},
+                   "petite_carte": {"svg": "<svg data-atlas-verbatim-1></svg>"}})
+        );
+        let page = |first: &str, second: &str| {
+            format!(
+                "<!doctype html><html lang=\"fr\"><head><title>t</title></head><body>\
+                 <figure class=\"carte\">\n  {first}\n  <figcaption>Légende</figcaption></figure>\
+                 <p>Voir   aussi\u{a0}: {second}</p></body></html>"
+            )
+        };
+        let minified = |html: &str| {
+            String::from_utf8(minify_html::minify(html.as_bytes(), &minify_config())).unwrap()
+        };
+        let spliced = minify_with_verbatim(
+            page(&verbatim_placeholder(0), &verbatim_placeholder(1)),
+            &taken,
+            &minify_config(),
+        );
+        assert_eq!(
+            String::from_utf8(spliced.clone()).unwrap(),
+            format!(
+                "<!doctype html><html lang=fr><head><title>t</title><body>\
+                 <figure class=carte>{svg}<figcaption>Légende</figcaption></figure>\
+                 <p>Voir aussi\u{a0}: {small}"
+            )
+        );
+        // Everything outside the maps as minify-html made it with the maps inside.
+        let before = minified(&page(svg, small))
+            .replace(
+                "<svg viewbox=\"0 0 10 10\" class=carte-svg><path d=\"M0 0L1 1Z\"/></svg>",
+                svg,
+            )
+            .replace("<svg class=petite-carte><circle r=2 /></svg>", small);
+        assert_eq!(String::from_utf8(spliced).unwrap(), before);
+
+        // A template that escapes the map, or prints it twice: the page as before.
+        let escaped = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let odd = page(
+            &escaped(&verbatim_placeholder(0)),
+            &format!("{0}{0}", verbatim_placeholder(1)),
+        );
+        assert_eq!(
+            String::from_utf8(minify_with_verbatim(odd, &taken, &minify_config())).unwrap(),
+            minified(&page(&escaped(svg), &format!("{small}{small}")))
+        );
+        // A page that prints no map is minified whole.
+        let none = page("", "");
+        assert_eq!(
+            String::from_utf8(minify_with_verbatim(none.clone(), &taken, &minify_config()))
+                .unwrap(),
+            minified(&none)
         );
     }
 

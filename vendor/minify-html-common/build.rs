@@ -414,8 +414,11 @@ impl TrieBuilder {
         // Only generate defined children to cut down on size of array, which would otherwise
         // bog down compile time and binary size for large trees with lots of nodes.
         // If array is empty, just use zero.
+        // vaucluse-atlas patch: up to the last defined child, not to 255 (see PATCHES.md).
         let first_idx = node.borrow().children.keys().cloned().min().unwrap_or(0);
-        let children = (first_idx..=255)
+        let last_idx = node.borrow().children.keys().cloned().max();
+        let children = (first_idx..=last_idx.unwrap_or(0))
+          .filter(|_| last_idx.is_some())
           .map(|c| match node.borrow().children.get(&c) {
             Some(c) => format!("Some({})", self.generate_node(c.clone())),
             None => "None".to_string(),
