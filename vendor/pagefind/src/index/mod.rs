@@ -74,7 +74,8 @@ pub async fn build_indexes(
             - Sort the `pages` array and output the page numbers to `alternate_sorts`
     */
 
-    let mut word_map: HashMap<String, PackedWord> = HashMap::new();
+    // vaucluse-atlas patch: the index's entries in a [`WordMap`], a few bytes each.
+    let mut word_map = WordMap::default();
     let mut filter_map: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
     let mut fragment_hashes: HashMap<String, IntermediaryPageData> = HashMap::new();
     let mut fragments: Vec<(usize, (String, IntermediaryPageData))> = Vec::new();
@@ -282,30 +283,7 @@ pub async fn build_indexes(
         let chunk: Vec<FossickedData> = pages.drain(..take).collect();
         let page_results: Vec<PageProcessingResult> = chunk.into_par_iter().map(&process).collect();
         for result in page_results {
-            // Merge word maps using Entry API to avoid unnecessary clones
-            for (word, packed) in result.word_map {
-                match word_map.entry(word) {
-                    hashbrown::hash_map::Entry::Occupied(mut entry) => {
-                        let existing = entry.get_mut();
-                        existing.pages.extend(packed.pages); // Move, not clone
-                                                             // Merge additional_variants
-                        for variant in packed.additional_variants {
-                            if let Some(existing_variant) = existing
-                                .additional_variants
-                                .iter_mut()
-                                .find(|v| v.form == variant.form)
-                            {
-                                existing_variant.pages.extend(variant.pages);
-                            } else {
-                                existing.additional_variants.push(variant);
-                            }
-                        }
-                    }
-                    hashbrown::hash_map::Entry::Vacant(entry) => {
-                        entry.insert(packed);
-                    }
-                }
-            }
+            word_map.merge(result.word_map)?;
 
             // Merge filter entries using or_default for cleaner code
             for (filter, value, page_number) in result.filter_entries {
@@ -342,10 +320,10 @@ pub async fn build_indexes(
     }
 
     // Sort pages within each word by page_number to maintain correct order after parallel processing
-    for packed_word in word_map.values_mut() {
-        packed_word.pages.sort_by_key(|p| p.page_number);
-        for variant in &mut packed_word.additional_variants {
-            variant.pages.sort_by_key(|p| p.page_number);
+    for word in word_map.words.values_mut() {
+        word.pages.sort_by_key(|p| p.page_number);
+        for (_, pages) in &mut word.variants {
+            pages.sort_by_key(|p| p.page_number);
         }
     }
 
@@ -472,8 +450,9 @@ pub async fn build_indexes(
     }
 
     // TODO: Parameterize these chunk sizes via byte size rather than word count
-    let word_count = word_map.len();
-    let chunks = chunk_index(word_map, options.index_chunk_size);
+    let word_count = word_map.words.len();
+    let WordMap { words, locs } = word_map;
+    let chunks = chunk_index(words, options.index_chunk_size);
     meta.index_chunks = chunk_meta(&chunks);
 
     // Encode word index chunks in parallel (delta encoding + CBOR serialization)
@@ -482,8 +461,11 @@ pub async fn build_indexes(
         .enumerate()
         .map(|(i, chunk)| {
             // Delta-encode page numbers within each word's page list
+            // (vaucluse-atlas patch: the chunk's entries as Pagefind's types, one chunk at a
+            // time.)
             let delta_chunk: Vec<PackedWord> = chunk
                 .into_iter()
+                .map(|(word, entries)| entries.packed(word, &locs))
                 .map(|mut word| {
                     let mut last_page: usize = 0;
                     for page in &mut word.pages {
@@ -748,31 +730,32 @@ fn positions_to_packed_page(mut positions: Vec<FossickedWord>, page_number: usiz
     }
 }
 
-fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<Vec<PackedWord>> {
+fn chunk_index(
+    word_map: HashMap<String, CompactWord>,
+    chunk_size: usize,
+) -> Vec<Vec<(String, CompactWord)>> {
     // Accumulate into HashMap for O(1) inserts, then sort once before encoding
     // to produce a stable hash without paying BTreeMap's per-insert overhead.
-    let mut words = word_map
-        .into_iter()
-        .map(|(_, w)| w)
-        .collect::<Vec<PackedWord>>();
-    words.sort_by_key(|w| w.word.clone());
+    // (vaucluse-atlas patch: the keys are unique, an unstable sort without a clone of each
+    // word per comparison gives the same order.)
+    let mut words = word_map.into_iter().collect::<Vec<(String, CompactWord)>>();
+    words.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
 
     let mut index_chunks = Vec::new();
 
     let mut index_chunk = Vec::new();
     let mut index_chunk_size = 0;
-    for word in words.into_iter() {
-        index_chunk_size += word
+    for (word, entries) in words.into_iter() {
+        index_chunk_size += entries
             .pages
             .iter()
-            .chain(word.additional_variants.iter().flat_map(|v| &v.pages))
-            .map(|p| p.locs.len() + p.meta_locs.len() + 1)
+            .chain(entries.variants.iter().flat_map(|(_, pages)| pages))
+            .map(|p| p.locs_len as usize + p.meta_len as usize + 1)
             .sum::<usize>()
-            + word.additional_variants.len();
-        index_chunk.push(word);
+            + entries.variants.len();
+        index_chunk.push((word, entries));
         if index_chunk_size >= chunk_size {
-            index_chunks.push(index_chunk.clone());
-            index_chunk.clear();
+            index_chunks.push(std::mem::take(&mut index_chunk));
             index_chunk_size = 0;
         }
     }
@@ -783,13 +766,13 @@ fn chunk_index(word_map: HashMap<String, PackedWord>, chunk_size: usize) -> Vec<
     index_chunks
 }
 
-fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
+fn chunk_meta(indexes: &[Vec<(String, CompactWord)>]) -> Vec<MetaChunk> {
     let mut named_chunks: Vec<MetaChunk> = Vec::new();
 
     for chunk in indexes.iter() {
         named_chunks.push(MetaChunk {
-            from: chunk.first().map_or("".into(), |w| w.word.clone()),
-            to: chunk.last().map_or("".into(), |w| w.word.clone()),
+            from: chunk.first().map_or("".into(), |(w, _)| w.clone()),
+            to: chunk.last().map_or("".into(), |(w, _)| w.clone()),
             hash: "".into(),
         });
     }
@@ -807,6 +790,110 @@ fn chunk_meta(indexes: &[Vec<PackedWord>]) -> Vec<MetaChunk> {
     }
 
     named_chunks
+}
+
+/// vaucluse-atlas patch: the entries of the whole index until its chunks are encoded. As
+/// Pagefind's types ([`PackedWord`]), each page of each word was a [`PackedPage`] of 56 bytes
+/// with its own allocation of locations (and the word's text twice): on 10,000 case studies,
+/// millions of them, the peak memory of the build. Here a page of a word is a
+/// [`CompactPage`] of 24 bytes and its locations are in one buffer; each chunk becomes
+/// Pagefind's types only to be encoded ([`CompactWord::packed`]), with the same bytes.
+#[derive(Debug, Default)]
+struct WordMap {
+    words: HashMap<String, CompactWord>,
+    /// The locations, then the meta locations, of every entry, one after the other.
+    locs: Vec<i32>,
+}
+
+/// A word's pages, and the pages of each of its original forms (`additional_variants`).
+#[derive(Debug, Default)]
+struct CompactWord {
+    pages: Vec<CompactPage>,
+    variants: Vec<(String, Vec<CompactPage>)>,
+}
+
+/// A [`PackedPage`] whose `locs` then `meta_locs` are in [`WordMap::locs`] from `start`.
+#[derive(Debug, Clone, Copy)]
+struct CompactPage {
+    start: usize,
+    page_number: u32,
+    locs_len: u32,
+    meta_len: u32,
+}
+
+impl WordMap {
+    /// Adds the entries of some pages, as `build_indexes` merged word maps: a word's pages
+    /// and its forms' pages after those already there, a new form after the others.
+    fn merge(&mut self, word_map: HashMap<String, PackedWord>) -> Result<()> {
+        for (word, packed) in word_map {
+            let entries = self.words.entry(word).or_default();
+            for page in packed.pages {
+                entries.pages.push(compact(&mut self.locs, page)?);
+            }
+            for variant in packed.additional_variants {
+                let position = match entries
+                    .variants
+                    .iter()
+                    .position(|(form, _)| *form == variant.form)
+                {
+                    Some(position) => position,
+                    None => {
+                        entries.variants.push((variant.form, Vec::new()));
+                        entries.variants.len() - 1
+                    }
+                };
+                for page in variant.pages {
+                    let page = compact(&mut self.locs, page)?;
+                    entries.variants[position].1.push(page);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `page` with its locations moved into `locs`.
+fn compact(locs: &mut Vec<i32>, page: PackedPage) -> Result<CompactPage> {
+    let start = locs.len();
+    let too_large = || anyhow::anyhow!("a page of the index is too large");
+    let compact = CompactPage {
+        start,
+        page_number: u32::try_from(page.page_number).map_err(|_| too_large())?,
+        locs_len: u32::try_from(page.locs.len()).map_err(|_| too_large())?,
+        meta_len: u32::try_from(page.meta_locs.len()).map_err(|_| too_large())?,
+    };
+    locs.extend_from_slice(&page.locs);
+    locs.extend_from_slice(&page.meta_locs);
+    Ok(compact)
+}
+
+impl CompactPage {
+    fn packed(&self, locs: &[i32]) -> PackedPage {
+        let middle = self.start + self.locs_len as usize;
+        PackedPage {
+            page_number: self.page_number as usize,
+            locs: locs[self.start..middle].to_vec(),
+            meta_locs: locs[middle..middle + self.meta_len as usize].to_vec(),
+        }
+    }
+}
+
+impl CompactWord {
+    /// The word's entry as `build_indexes` encodes it.
+    fn packed(self, word: String, locs: &[i32]) -> PackedWord {
+        PackedWord {
+            word,
+            pages: self.pages.iter().map(|p| p.packed(locs)).collect(),
+            additional_variants: self
+                .variants
+                .into_iter()
+                .map(|(form, pages)| PackedVariant {
+                    form,
+                    pages: pages.iter().map(|p| p.packed(locs)).collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 fn get_prefixes((a, b): (&str, &str)) -> (String, String) {
@@ -982,31 +1069,116 @@ mod tests {
         assert!(PackedWords::pack(HashMap::new()).is_empty());
     }
 
+    /// vaucluse-atlas patch: the words as [`WordMap`] holds them.
+    fn compacted(words: HashMap<String, PackedWord>) -> HashMap<String, CompactWord> {
+        let mut map = WordMap::default();
+        map.merge(words).unwrap();
+        map.words
+    }
+
+    /// vaucluse-atlas patch: merged into a [`WordMap`], then taken out of it, the entries of
+    /// several pages are those `build_indexes` merged as Pagefind's types (a word's pages,
+    /// and each form's, in the order merged; a new form after the others).
+    #[test]
+    fn the_compact_word_map_gives_back_the_entries_merged_into_it() {
+        let page = |page_number: usize, locs: Vec<i32>, meta_locs: Vec<i32>| PackedPage {
+            page_number,
+            locs,
+            meta_locs,
+        };
+        let variant = |form: &str, pages: Vec<PackedPage>| PackedVariant {
+            form: form.into(),
+            pages,
+        };
+        let word = |word: &str, pages, additional_variants| PackedWord {
+            word: word.into(),
+            pages,
+            additional_variants,
+        };
+        let first: HashMap<String, PackedWord> = [
+            word("ete", vec![], vec![variant("été", vec![page(1, vec![4], vec![])])]),
+            word(
+                "avignon",
+                vec![page(1, vec![20, -101, 0], vec![-1, 0])],
+                vec![],
+            ),
+        ]
+        .into_iter()
+        .map(|w| (w.word.clone(), w))
+        .collect();
+        let second: HashMap<String, PackedWord> = [
+            word(
+                "ete",
+                vec![page(2, vec![3, 9], vec![])],
+                vec![
+                    variant("Été", vec![page(2, vec![], vec![-2, 4])]),
+                    variant("été", vec![page(2, vec![7], vec![])]),
+                ],
+            ),
+            word("avignon", vec![page(2, vec![1], vec![])], vec![]),
+        ]
+        .into_iter()
+        .map(|w| (w.word.clone(), w))
+        .collect();
+        let mut map = WordMap::default();
+        map.merge(first).unwrap();
+        map.merge(second).unwrap();
+        let WordMap { words, locs } = map;
+        let mut words: Vec<PackedWord> = words
+            .into_iter()
+            .map(|(word, entries)| entries.packed(word, &locs))
+            .collect();
+        words.sort_by(|a, b| a.word.cmp(&b.word));
+        let expected = vec![
+            word(
+                "avignon",
+                vec![
+                    page(1, vec![20, -101, 0], vec![-1, 0]),
+                    page(2, vec![1], vec![]),
+                ],
+                vec![],
+            ),
+            word(
+                "ete",
+                vec![page(2, vec![3, 9], vec![])],
+                vec![
+                    variant(
+                        "été",
+                        vec![page(1, vec![4], vec![]), page(2, vec![7], vec![])],
+                    ),
+                    variant("Été", vec![page(2, vec![], vec![-2, 4])]),
+                ],
+            ),
+        ];
+        // (The index's types have no PartialEq: compared through Debug.)
+        assert_eq!(format!("{words:?}"), format!("{expected:?}"));
+    }
+
     #[test]
     fn build_index_chunks() {
-        let chunks = chunk_index(test_words(), 8);
+        let chunks = chunk_index(compacted(test_words()), 8);
 
         assert_eq!(chunks.len(), 3);
-        assert_eq!(chunks[0][0].word, "apple");
-        assert_eq!(chunks[1][0].word, "apricot");
-        assert_eq!(chunks[1][1].word, "banana");
-        assert_eq!(chunks[2][0].word, "peach");
+        assert_eq!(chunks[0][0].0, "apple");
+        assert_eq!(chunks[1][0].0, "apricot");
+        assert_eq!(chunks[1][1].0, "banana");
+        assert_eq!(chunks[2][0].0, "peach");
     }
 
     #[test]
     fn build_index_chunks_from_variant_words() {
-        let chunks = chunk_index(test_variant_words(), 8);
+        let chunks = chunk_index(compacted(test_variant_words()), 8);
 
         assert_eq!(chunks.len(), 3);
-        assert_eq!(chunks[0][0].word, "apple");
-        assert_eq!(chunks[1][0].word, "apricot");
-        assert_eq!(chunks[1][1].word, "banana");
-        assert_eq!(chunks[2][0].word, "peach");
+        assert_eq!(chunks[0][0].0, "apple");
+        assert_eq!(chunks[1][0].0, "apricot");
+        assert_eq!(chunks[1][1].0, "banana");
+        assert_eq!(chunks[2][0].0, "peach");
     }
 
     #[test]
     fn build_chunk_meta() {
-        let chunks = chunk_index(test_words(), 8);
+        let chunks = chunk_index(compacted(test_words()), 8);
         let meta = chunk_meta(&chunks);
         assert_eq!(meta.len(), 3);
         assert_eq!(
