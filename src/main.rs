@@ -206,13 +206,49 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
 /// studies peaks at ≈ 280 MB instead of ≈ 340 MB in the same wall time. Memory is what large
 /// sites run short of. (The processes it starts inherit the setting: the browser of
 /// `serve --open`.)
-extern "C" fn no_transparent_huge_pages() {
+fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments and changes only how
     // the kernel backs this process's memory.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+}
+
+/// mimalloc's option `purge_delay` (`mi_option_purge_delay` of its `mimalloc.h`, version 3;
+/// `libmimalloc-sys` names the options around it, not this one).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// How long mimalloc keeps memory that was freed before it gives it back to the system, in
+/// milliseconds. Its version 3 waits a second (its version 2 waited 10 ms): a build frees
+/// the contexts and HTML of thousands of pages while the search index is being built, and
+/// that memory stayed resident through the peak of the build. At 100 ms, a build of 10,000
+/// case studies peaks ≈ 90 MB lower, for ≈ 0.3 s more of system time (more pages given
+/// back, then faulted in again), within the noise of its wall time.
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
+
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    #[cfg(test)]
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+}
+
+/// [`PURGE_DELAY_MS`], unless `MIMALLOC_PURGE_DELAY` is set (mimalloc reads it itself).
+extern "C" fn shorter_purge_delay() {
+    // SAFETY: getenv reads the environment with a C string; mi_option_set stores an
+    // integer in mimalloc's table of options, which it reads at each purge. Nothing else
+    // runs yet (before `main`).
+    unsafe {
+        if libc::getenv(c"MIMALLOC_PURGE_DELAY".as_ptr()).is_null() {
+            mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
+        }
+    }
+}
+
+/// The allocator's settings, before the first allocation.
+extern "C" fn tune_memory() {
+    no_transparent_huge_pages();
+    shorter_purge_delay();
 }
 
 /// Called by the C runtime before `main`, so before the first allocation: Rust's runtime
@@ -222,7 +258,7 @@ extern "C" fn no_transparent_huge_pages() {
 #[cfg(target_os = "linux")]
 #[used]
 #[unsafe(link_section = ".init_array")]
-static NO_TRANSPARENT_HUGE_PAGES_BEFORE_MAIN: extern "C" fn() = no_transparent_huge_pages;
+static TUNE_MEMORY_BEFORE_MAIN: extern "C" fn() = tune_memory;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -439,5 +475,26 @@ mod editors {
                 ExitCode::from(1)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option set before `main` is mimalloc's `purge_delay`: its neighbours in mimalloc's
+    /// table keep their defaults (`eager_commit_delay` 1, `use_numa_nodes` 0, `os_tag` 100),
+    /// so the table is the one whose 16th option is the purge delay.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn mimallocs_purge_delay_is_set_before_main() {
+        // SAFETY: mi_option_get reads an integer of mimalloc's table of options.
+        let option = |option| unsafe { mi_option_get(option) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            assert_eq!(option(MI_OPTION_PURGE_DELAY), PURGE_DELAY_MS);
+        }
+        assert_eq!(option(MI_OPTION_PURGE_DELAY - 1), 1);
+        assert_eq!(option(MI_OPTION_PURGE_DELAY + 1), 0);
+        assert_eq!(option(MI_OPTION_PURGE_DELAY + 3), 100);
     }
 }
