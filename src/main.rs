@@ -245,7 +245,7 @@ extern "C" fn shorter_purge_delay() {
     }
 }
 
-/// The allocator's settings, before the first allocation.
+/// The allocator's settings, before the first allocation (on Linux).
 extern "C" fn tune_memory() {
     no_transparent_huge_pages();
     shorter_purge_delay();
@@ -261,6 +261,10 @@ extern "C" fn tune_memory() {
 static TUNE_MEMORY_BEFORE_MAIN: extern "C" fn() = tune_memory;
 
 fn main() -> ExitCode {
+    // Elsewhere than on Linux, no constructor runs before `main`: the purge delay still
+    // applies from here on.
+    #[cfg(not(target_os = "linux"))]
+    tune_memory();
     let cli = Cli::parse();
     // Rendering and minifying recurse on the depth of a page's HTML: bigger stacks than
     // rayon's 2 MB default leave a wide margin above the nesting limits that `load` enforces.
