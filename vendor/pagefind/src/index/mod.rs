@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
     fossick::{FossickedData, FossickedWord, MetaFossickedWord},
+    fragments::PageFragmentData,
     index::index_metadata::MetaFilter,
     utils::full_hash,
     SearchOptions,
@@ -33,6 +34,8 @@ pub struct PagefindIndexes {
 #[derive(Clone)]
 struct IntermediaryPageData {
     full_hash: String,
+    /// vaucluse-atlas patch: when fragments are grouped, the fragment as it is written in
+    /// its group ([`grouped_fragment_json`]) rather than as it is hashed.
     encoded_data: String,
     word_count: usize,
     page_number: usize,
@@ -142,6 +145,13 @@ pub async fn build_indexes(
         meta_fields_set.extend(page.fragment.data.meta.keys().cloned());
     }
     meta.meta_fields = meta_fields_set.into_iter().collect();
+
+    // vaucluse-atlas patch: whether fragments are grouped, decided before the pages are
+    // processed (with the number of pages, which is the number of fragments), so that each
+    // page's fragment is encoded for its group at once.
+    let grouped = options
+        .max_fragments
+        .filter(|&m| m > 0 && (m as usize) < pages.len());
 
     // Clone meta_fields for use in parallel processing
     let meta_fields_ref = meta.meta_fields.clone();
@@ -264,8 +274,13 @@ pub async fn build_indexes(
 
         // Compute encoded page data
         let encoded_data = serde_json::to_string(&page.fragment.data).unwrap();
+        let full_hash = format!("{}_{}", language_ref, full_hash(encoded_data.as_bytes()));
+        let encoded_data = match grouped {
+            Some(_) => grouped_fragment_json(&page.fragment.data),
+            None => encoded_data,
+        };
         let encoded_page = IntermediaryPageData {
-            full_hash: format!("{}_{}", language_ref, full_hash(encoded_data.as_bytes())),
+            full_hash,
             word_count: page.fragment.data.word_count,
             page_number: page.fragment.page_number,
             encoded_data,
@@ -337,10 +352,7 @@ pub async fn build_indexes(
     let page_count = fragments.len();
     let mut final_fragments = Vec::new();
 
-    if let Some(max_fragments) = options
-        .max_fragments
-        .filter(|&m| m > 0 && (m as usize) < fragments.len())
-    {
+    if let Some(max_fragments) = grouped {
         let group_size = (fragments.len() as f32 / max_fragments as f32).ceil() as usize;
         options.logger.info(format!(
             "Bundling {} fragments into groups of {}, resulting in {} files",
@@ -350,12 +362,14 @@ pub async fn build_indexes(
         ));
         let mut group_hashes: BTreeSet<String> = BTreeSet::new();
         for chunk in fragments.chunks(group_size) {
-            let mut group_map = BTreeMap::new();
+            // vaucluse-atlas patch: the group as `serde_json` wrote a map of the fragments
+            // parsed into `Value`s, from fragments already encoded that way, instead of
+            // parsing every fragment again.
+            let mut group_map: BTreeMap<&str, &str> = BTreeMap::new();
             for (_, (hash, frag)) in chunk {
-                let val: serde_json::Value = serde_json::from_str(&frag.encoded_data).unwrap();
-                group_map.insert(hash.clone(), val);
+                group_map.insert(hash, &frag.encoded_data);
             }
-            let group_json = serde_json::to_string(&group_map).unwrap();
+            let group_json = group_json(&group_map);
             let prefix = format!("{language}_group_");
             let group_hash = format!("{prefix}{}", full_hash(group_json.as_bytes()));
 
@@ -792,6 +806,71 @@ fn chunk_meta(indexes: &[Vec<(String, CompactWord)>]) -> Vec<MetaChunk> {
     named_chunks
 }
 
+/// vaucluse-atlas patch: a fragment as `serde_json` writes it once parsed into a `Value`
+/// (Pagefind groups fragments that way): the keys of each object in order (`serde_json`
+/// without `preserve_order` keeps objects in a `BTreeMap`), nothing else changed.
+fn grouped_fragment_json(data: &PageFragmentData) -> String {
+    #[derive(serde::Serialize)]
+    struct Anchor<'a> {
+        element: &'a str,
+        id: &'a str,
+        location: u32,
+        text: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        title: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    struct Fragment<'a> {
+        anchors: Vec<Anchor<'a>>,
+        content: &'a str,
+        filters: &'a BTreeMap<String, Vec<String>>,
+        meta: &'a BTreeMap<String, String>,
+        url: &'a str,
+        word_count: usize,
+    }
+    let fragment = Fragment {
+        anchors: data
+            .anchors
+            .iter()
+            .map(|a| Anchor {
+                element: &a.element,
+                id: &a.id,
+                location: a.location,
+                text: &a.text,
+                title: a.title.as_deref(),
+            })
+            .collect(),
+        content: &data.content,
+        filters: &data.filters,
+        meta: &data.meta,
+        url: &data.url,
+        word_count: data.word_count,
+    };
+    serde_json::to_string(&fragment).unwrap_or_default()
+}
+
+/// vaucluse-atlas patch: `serde_json::to_string` of a map of fragment hashes to the
+/// fragments that [`grouped_fragment_json`] encoded.
+fn group_json(fragments: &BTreeMap<&str, &str>) -> String {
+    let mut json = String::with_capacity(
+        2 + fragments
+            .iter()
+            .map(|(hash, fragment)| hash.len() + fragment.len() + 4)
+            .sum::<usize>(),
+    );
+    json.push('{');
+    for (position, (hash, fragment)) in fragments.iter().enumerate() {
+        if position > 0 {
+            json.push(',');
+        }
+        json.push_str(&serde_json::to_string(hash).unwrap_or_default());
+        json.push(':');
+        json.push_str(fragment);
+    }
+    json.push('}');
+    json
+}
+
 /// vaucluse-atlas patch: the entries of the whole index until its chunks are encoded. As
 /// Pagefind's types ([`PackedWord`]), each page of each word was a [`PackedPage`] of 56 bytes
 /// with its own allocation of locations (and the word's text twice): on 10,000 case studies,
@@ -1152,6 +1231,60 @@ mod tests {
         ];
         // (The index's types have no PartialEq: compared through Debug.)
         assert_eq!(format!("{words:?}"), format!("{expected:?}"));
+    }
+
+    /// vaucluse-atlas patch: a group of fragments written from [`grouped_fragment_json`] is
+    /// the group Pagefind wrote by parsing each fragment into a `Value`.
+    #[test]
+    fn grouped_fragments_are_written_as_pagefind_wrote_them_through_values() {
+        use crate::fragments::PageAnchorData;
+        let anchor = |element: &str, id: &str, text: &str, title: Option<&str>, location| {
+            PageAnchorData {
+                element: element.into(),
+                id: id.into(),
+                text: text.into(),
+                title: title.map(str::to_string),
+                location,
+            }
+        };
+        let first = PageFragmentData {
+            url: "/cas/l’isle-sur-la-sorgue/?q=\"a\"&b".into(),
+            content: "Été « marque » : l’attractivité\n\ttab \u{1} \u{2028} 🌻 </script>".into(),
+            word_count: 42,
+            filters: BTreeMap::from([
+                ("ville".into(), vec!["Apt".into(), "Avignon".into()]),
+                ("Stratégie".into(), vec![]),
+            ]),
+            meta: BTreeMap::from([
+                ("title".into(), "Titre \"cité\"".into()),
+                ("image".into(), "/img/a.svg".into()),
+                ("Z".into(), String::new()),
+            ]),
+            anchors: vec![
+                anchor("h2", "contexte", "Contexte", None, 3),
+                anchor("h3", "é", "Résultats", Some("Les résultats"), 4_000_000),
+            ],
+        };
+        let second = PageFragmentData {
+            url: "/".into(),
+            content: String::new(),
+            word_count: 0,
+            filters: BTreeMap::new(),
+            meta: BTreeMap::new(),
+            anchors: vec![],
+        };
+        let mut values = BTreeMap::new();
+        let mut encoded = Vec::new();
+        for (hash, data) in [("fr_b12", &first), ("fr_a9", &second)] {
+            let json = serde_json::to_string(data).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(grouped_fragment_json(data), serde_json::to_string(&value).unwrap());
+            values.insert(hash.to_string(), value);
+            encoded.push((hash, grouped_fragment_json(data)));
+        }
+        let group: BTreeMap<&str, &str> = encoded.iter().map(|(h, j)| (*h, j.as_str())).collect();
+        assert_eq!(group_json(&group), serde_json::to_string(&values).unwrap());
+        assert_eq!(group_json(&BTreeMap::new()), "{}");
     }
 
     #[test]
