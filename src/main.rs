@@ -234,10 +234,10 @@ unsafe extern "C" {
 }
 
 /// [`PURGE_DELAY_MS`], unless `MIMALLOC_PURGE_DELAY` is set (mimalloc reads it itself).
-extern "C" fn shorter_purge_delay() {
+fn shorter_purge_delay() {
     // SAFETY: getenv reads the environment with a C string; mi_option_set stores an
-    // integer in mimalloc's table of options, which it reads at each purge. Nothing else
-    // runs yet (before `main`).
+    // integer in mimalloc's table of options, which it reads at each purge. No other thread
+    // runs yet (before `main` on Linux, at its start elsewhere).
     unsafe {
         if libc::getenv(c"MIMALLOC_PURGE_DELAY".as_ptr()).is_null() {
             mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS);
