@@ -4,6 +4,89 @@
 //! in memory, in a stable order, so that the write stage can swap it in atomically and the
 //! same input always gives the same bytes.
 
+/// A JSON object written like `object!({"key": value, …})`, whose values are moved in
+/// (`Value::from`) where `json!` serialises each one into a copy and drops it. Page contexts
+/// embed lists of values already built (case summaries, opportunities, map rows): through
+/// `json!` every one was copied field by field, a twentieth of the real atlas's build. A value
+/// may be a nested `{…}` object or `[…]` array, `null`, or any expression: moved in when it
+/// converts into a `Value` (`From`), serialised as `json!` does otherwise (a borrowed string, an
+/// enum): see [`ContextValue`].
+macro_rules! object {
+    ({ $($body:tt)* }) => {{
+        #[allow(unused_mut)]
+        let mut map = serde_json::Map::new();
+        object!(@entries map $($body)*);
+        serde_json::Value::Object(map)
+    }};
+    (@entries $map:ident) => {};
+    (@entries $map:ident $key:literal : { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $map.insert(String::from($key), object!({ $($inner)* }));
+        object!(@entries $map $($($rest)*)?);
+    };
+    (@entries $map:ident $key:literal : [ $($items:tt)* ] $(, $($rest:tt)*)?) => {
+        #[allow(unused_mut)]
+        let mut items = Vec::new();
+        object!(@items items $($items)*);
+        $map.insert(String::from($key), serde_json::Value::Array(items));
+        object!(@entries $map $($($rest)*)?);
+    };
+    (@entries $map:ident $key:literal : null $(, $($rest:tt)*)?) => {
+        $map.insert(String::from($key), serde_json::Value::Null);
+        object!(@entries $map $($($rest)*)?);
+    };
+    (@entries $map:ident $key:literal : $value:expr $(, $($rest:tt)*)?) => {
+        $map.insert(String::from($key), object!(@value $value));
+        object!(@entries $map $($($rest)*)?);
+    };
+    (@value $value:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::render::{ContextValueByMove as _, ContextValueBySerde as _};
+        $crate::render::ContextValue($value).context_value()
+    }};
+    (@items $items:ident) => {};
+    (@items $items:ident { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $items.push(object!({ $($inner)* }));
+        object!(@items $items $($($rest)*)?);
+    };
+    (@items $items:ident null $(, $($rest:tt)*)?) => {
+        $items.push(serde_json::Value::Null);
+        object!(@items $items $($($rest)*)?);
+    };
+    (@items $items:ident $item:expr $(, $($rest:tt)*)?) => {
+        $items.push(object!(@value $item));
+        object!(@items $items $($($rest)*)?);
+    };
+}
+
+/// A value on its way into [`object!`]: moved when it converts into a `Value`, serialised
+/// otherwise. The choice is made by method resolution (the "autoref specialisation" of
+/// dtolnay's case studies): `ContextValue(v).context_value()` finds [`ContextValueByMove`],
+/// which takes `self`, when `T: Into<Value>`; only if it does not apply is the receiver
+/// borrowed, which finds [`ContextValueBySerde`].
+pub(crate) struct ContextValue<T>(pub T);
+
+pub(crate) trait ContextValueByMove {
+    fn context_value(self) -> Value;
+}
+
+impl<T: Into<Value>> ContextValueByMove for ContextValue<T> {
+    fn context_value(self) -> Value {
+        self.0.into()
+    }
+}
+
+pub(crate) trait ContextValueBySerde {
+    fn context_value(&self) -> Value;
+}
+
+impl<T: serde::Serialize> ContextValueBySerde for ContextValue<T> {
+    fn context_value(&self) -> Value {
+        // What `json!` does with every value; a value that cannot be serialised (a map with
+        // non-string keys) becomes null, as `json!` would panic: none of ours can.
+        serde_json::to_value(&self.0).unwrap_or(Value::Null)
+    }
+}
+
 mod actors;
 mod feeds;
 mod graph;
@@ -422,7 +505,7 @@ pub fn render_site_cached(
         .get("static/style.css")
         .map(|bytes| format!("{:08x}", fnv1a(bytes) as u32))
         .unwrap_or_default();
-    let site_value = json!({
+    let site_value = object!({
         "titre": typography(&site.config.titre),
         "description": typography(&site.config.description),
         "urls": {
@@ -442,10 +525,10 @@ pub fn render_site_cached(
             "donnees": ctx.url("donnees/"),
             "atom": ctx.url(feeds::ATOM_PATH),
         },
-        "base_url": site.config.base_url,
-        "base_path": site.config.base_path,
-        "langue": site.config.langue,
-        "editeur": site.config.editeur,
+        "base_url": site.config.base_url.clone(),
+        "base_path": site.config.base_path.clone(),
+        "langue": site.config.langue.clone(),
+        "editeur": site.config.editeur.clone(),
         "css": format!("{}static/style.css?v={css_version}", site.config.base_path),
         "favicon": format!("{}static/favicon.svg", site.config.base_path),
         "nav": [
@@ -1059,7 +1142,7 @@ impl Ctx<'_> {
     }
 
     fn page(&self, url: &str, titre: &str, description: &str, section: &str, fil: Value) -> Value {
-        json!({
+        object!({
             "url": self.url(url),
             "canonical": format!("{}{}", self.site.config.base_url, url),
             "titre": typography(titre),
@@ -1070,14 +1153,14 @@ impl Ctx<'_> {
     }
 
     fn crumb(&self, nom: &str, url: &str) -> Value {
-        json!({"nom": nom, "url": self.url(url)})
+        object!({"nom": nom, "url": self.url(url)})
     }
 
     fn city_link(&self, index: usize) -> Value {
         self.memo.city_links[index]
             .get_or_init(|| {
                 let city = &self.site.cities[index];
-                json!({"nom": typography(&city.nom), "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug})
+                object!({"nom": typography(&city.nom), "url": self.url(&format!("villes/{}/", city.slug)), "slug": city.slug.clone()})
             })
             .clone()
     }
@@ -1086,24 +1169,24 @@ impl Ctx<'_> {
         self.memo.strategy_links[index]
             .get_or_init(|| {
                 let s = &self.site.strategies[index];
-                json!({"nom": typography(&s.nom), "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
+                object!({"nom": typography(&s.nom), "url": self.url(&format!("strategies/{}/", s.slug)), "levier": s.levier.slug(), "levier_nom": s.levier.label()})
             })
             .clone()
     }
 
     fn channel_link(&self, index: usize) -> Value {
         let t = &self.site.channels[index];
-        json!({"nom": typography(&t.nom), "url": self.url(&format!("canaux/{}/", t.slug))})
+        object!({"nom": typography(&t.nom), "url": self.url(&format!("canaux/{}/", t.slug))})
     }
 
     fn public_link(&self, index: usize) -> Value {
         let t = &self.site.publics[index];
-        json!({"nom": typography(&t.nom), "url": self.url(&format!("publics/{}/", t.slug))})
+        object!({"nom": typography(&t.nom), "url": self.url(&format!("publics/{}/", t.slug))})
     }
 
     fn epci_link(&self, index: usize) -> Value {
         let e = &self.site.epcis[index];
-        json!({"nom": typography(&e.nom), "url": self.url(&format!("intercommunalites/{}/", e.slug))})
+        object!({"nom": typography(&e.nom), "url": self.url(&format!("intercommunalites/{}/", e.slug))})
     }
 
     fn sources(&self, sources: &[SourceRef]) -> Value {
@@ -1112,11 +1195,11 @@ impl Ctx<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    json!({
+                    object!({
                         "numero": i + 1,
                         "ancre": format!("source-{}", i + 1),
                         "titre": typography(&s.titre),
-                        "url": s.url,
+                        "url": s.url.clone(),
                         "consulte": format_date(&s.consulte),
                     })
                 })
@@ -1129,7 +1212,7 @@ impl Ctx<'_> {
         Value::Array(
             sources
                 .iter()
-                .map(|i| json!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)}))
+                .map(|i| object!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)}))
                 .collect(),
         )
     }
@@ -1142,11 +1225,11 @@ impl Ctx<'_> {
 
     fn build_case_summary(&self, index: usize) -> Value {
         let case = &self.site.cases[index];
-        json!({
+        object!({
             "titre": typography(&case.titre),
             "url": self.url(&format!("cas/{}/", case.slug)),
             "resume": typography(&case.resume),
-            "date": case.date,
+            "date": case.date.clone(),
             "date_fr": format_date(&case.date),
             "brouillon": case.draft,
             "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
@@ -1156,11 +1239,11 @@ impl Ctx<'_> {
 
     fn city_summary(&self, index: usize) -> Value {
         let city = &self.site.cities[index];
-        json!({
+        object!({
             "nom": typography(&city.nom),
-            "slug": city.slug,
+            "slug": city.slug.clone(),
             "url": self.url(&format!("villes/{}/", city.slug)),
-            "insee": city.insee,
+            "insee": city.insee.clone(),
             "population": city.population,
             "population_fr": city.population.map(format_number),
             "epci": city.epci.map(|e| self.epci_link(e)),
@@ -1178,7 +1261,7 @@ impl Ctx<'_> {
                    slug: &str,
                    level: &Option<crate::analyse::MaturityLevel>,
                    max: u8| match level {
-            Some(l) => json!({
+            Some(l) => object!({
                 "dimension": dimension,
                 "slug": slug,
                 "renseigne": true,
@@ -1188,7 +1271,7 @@ impl Ctx<'_> {
                 "faits": l.evidence.iter().map(|e| typography(e)).collect::<Vec<_>>(),
             }),
             None => {
-                json!({"dimension": dimension, "slug": slug, "renseigne": false, "niveau": null, "max": max, "libelle": "non renseigné", "faits": []})
+                object!({"dimension": dimension, "slug": slug, "renseigne": false, "niveau": null, "max": max, "libelle": "non renseigné", "faits": []})
             }
         };
         let mut rows = vec![row("Outils numériques", "numerique", &m.digital, 4)];
@@ -1225,7 +1308,7 @@ impl Ctx<'_> {
                         link
                     })
                     .collect();
-                json!({"slug": lever.slug(), "nom": lever.label(), "definition": lever_definition(lever), "strategies": strategies})
+                object!({"slug": lever.slug(), "nom": lever.label(), "definition": lever_definition(lever), "strategies": strategies})
             })
             .collect();
         Page {
@@ -1235,7 +1318,7 @@ impl Ctx<'_> {
             url: String::new(),
             output: "index.html".into(),
             template: "index.html",
-            context: json!({
+            context: object!({
                 "page": self.page("", &site.config.titre, &site.config.description, "accueil", json!([])),
                 "introduction": introduction,
                 "chiffres": {
@@ -1271,7 +1354,7 @@ impl Ctx<'_> {
             url: "villes/".into(),
             output: "villes/index.html".into(),
             template: "villes.html",
-            context: json!({
+            context: object!({
                 "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", json!([])),
                 "villes_completes": complete,
                 "villes_a_completer": others,
@@ -1290,9 +1373,9 @@ impl Ctx<'_> {
                 value["audience"] = json!(
                     f.audience
                         .iter()
-                        .map(|a| json!({
+                        .map(|a| object!({
                             "valeur": format_decimal(a.valeur),
-                            "unite": a.unite,
+                            "unite": a.unite.clone(),
                             "date": format_date(&a.date),
                         }))
                         .collect::<Vec<_>>()
@@ -1307,9 +1390,9 @@ impl Ctx<'_> {
         facts
             .iter()
             .map(|f| {
-                json!({
+                object!({
                     "nom": typography(&f.nom),
-                    "type": f.kind,
+                    "type": f.kind.clone(),
                     "depuis": f.depuis.as_deref().map(format_date),
                     "detail": f.detail.as_deref().map(typography),
                     "sources": self.citations(&f.sources),
@@ -1373,7 +1456,7 @@ impl Ctx<'_> {
                 .cloned()
                 .collect();
             if !facts.is_empty() {
-                strategies_by_lever.push(json!({
+                strategies_by_lever.push(object!({
                     "slug": lever.slug(),
                     "nom": lever.label(),
                     "strategies": self.term_facts(&facts, |s| self.strategy_link(s)),
@@ -1392,17 +1475,17 @@ impl Ctx<'_> {
                 city.nom
             ),
         };
-        json!({
+        object!({
                 "page": self.page(&url, &city.nom, &description, "villes", json!([self.crumb("Villes", "villes/")])),
                 "ville": {
                     "nom": typography(&city.nom),
-                    "slug": city.slug,
-                    "insee": city.insee,
+                    "slug": city.slug.clone(),
+                    "insee": city.insee.clone(),
                     "population": city.population.map(format_number),
                     "population_annee": city.population_annee,
                     "epci": city.epci.map(|e| self.epci_link(e)),
-                    "coordonnees": city.coordonnees.map(|c| json!({"lat": c.lat, "lon": c.lon})),
-                    "site_web": city.site_web,
+                    "coordonnees": city.coordonnees.map(|c| object!({"lat": c.lat, "lon": c.lon})),
+                    "site_web": city.site_web.clone(),
                     "complete": city.complete,
                     "sources_identite": self.citations(&city.identity_sources),
                     "marques": self.named_facts(&city.brands),
@@ -1432,7 +1515,7 @@ impl Ctx<'_> {
             url: "cas/".into(),
             output: "cas/index.html".into(),
             template: "cas_liste.html",
-            context: json!({
+            context: object!({
                 "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", json!([])),
                 "cas": (0..self.site.cases.len()).map(|c| self.case_summary(c)).collect::<Vec<_>>(),
             }),
@@ -1456,12 +1539,12 @@ impl Ctx<'_> {
     fn case_context(&self, index: usize, html: &str) -> Value {
         let case = &self.site.cases[index];
         let url = format!("cas/{}/", case.slug);
-        json!({
+        object!({
             "page": self.page(&url, &case.titre, &case.resume, "cas", json!([self.crumb("Études de cas", "cas/")])),
             "cas": {
                 "titre": typography(&case.titre),
                 "resume": typography(&case.resume),
-                "date": case.date,
+                "date": case.date.clone(),
                 "date_fr": format_date(&case.date),
                 "brouillon": case.draft,
                 "villes": case.cities.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
@@ -1556,7 +1639,7 @@ impl Ctx<'_> {
         for taxonomy in &taxonomies {
             let summary = |i: usize| {
                 let (slug, nom, definition, lever, _) = taxonomy.terms[i];
-                json!({
+                object!({
                     "nom": typography(nom),
                     "url": self.url(&format!("{}/{slug}/", taxonomy.slug)),
                     "definition": typography(definition),
@@ -1569,7 +1652,7 @@ impl Ctx<'_> {
                 Lever::ALL
                     .iter()
                     .map(|&lever| {
-                        json!({
+                        object!({
                             "slug": lever.slug(),
                             "titre": format!("Levier {}", lever.label().to_lowercase()),
                             "definition": lever_definition(lever),
@@ -1579,11 +1662,11 @@ impl Ctx<'_> {
                     .collect()
             } else {
                 vec![
-                    json!({"slug": "", "titre": null, "definition": null, "termes": (0..taxonomy.terms.len()).map(summary).collect::<Vec<_>>()}),
+                    object!({"slug": "", "titre": null, "definition": null, "termes": (0..taxonomy.terms.len()).map(summary).collect::<Vec<_>>()}),
                 ]
             };
             let list_url = format!("{}/", taxonomy.slug);
-            let taxonomy_value = json!({"slug": taxonomy.slug, "nom": taxonomy.nom, "singulier": taxonomy.singulier, "url": self.url(&list_url)});
+            let taxonomy_value = object!({"slug": taxonomy.slug, "nom": taxonomy.nom, "singulier": taxonomy.singulier, "url": self.url(&list_url)});
             pages.push(Page {
                 later: None,
                 search: None,
@@ -1591,9 +1674,9 @@ impl Ctx<'_> {
                 url: list_url.clone(),
                 output: format!("{list_url}index.html"),
                 template: "taxonomie.html",
-                context: json!({
+                context: object!({
                     "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, json!([])),
-                    "taxonomie": taxonomy_value,
+                    "taxonomie": taxonomy_value.clone(),
                     "introduction": typography(taxonomy.intro),
                     "groupes": groups,
                 }),
@@ -1631,14 +1714,14 @@ impl Ctx<'_> {
                     } else {
                         (Vec::new(), 0)
                     };
-                    json!({
+                    object!({
                         "page": self.page(&page_url, nom, definition, taxonomy_slug, json!([self.crumb(taxonomy_nom, &list_url)])),
                         "taxonomie": taxonomy_value,
                         "terme": {
                             "nom": typography(nom),
                             "slug": slug,
                             "definition": typography(definition),
-                            "levier": lever.map(|l| json!({"slug": l.slug(), "nom": l.label(), "url": self.url(&format!("strategies/#levier-{}", l.slug()))})),
+                            "levier": lever.map(|l| object!({"slug": l.slug(), "nom": l.label(), "url": self.url(&format!("strategies/#levier-{}", l.slug()))})),
                             "sources": self.sources(sources),
                         },
                         "villes": facts,
@@ -1668,11 +1751,11 @@ impl Ctx<'_> {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                json!({
+                object!({
                     "nom": typography(&e.nom),
                     "url": self.url(&format!("intercommunalites/{}/", e.slug)),
-                    "nature": e.nature,
-                    "code": e.code,
+                    "nature": e.nature.clone(),
+                    "code": e.code.clone(),
                     "nb_membres": e.membres.len(),
                     "villes": self.by_name(self.ix.cities_by_epci[i].clone()).into_iter().map(|c| self.city_link(c)).collect::<Vec<_>>(),
                 })
@@ -1685,7 +1768,7 @@ impl Ctx<'_> {
             url: "intercommunalites/".into(),
             output: "intercommunalites/index.html".into(),
             template: "intercommunalites.html",
-            context: json!({
+            context: object!({
                 "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", json!([])),
                 "intercommunalites": epcis,
             }),
@@ -1703,12 +1786,12 @@ impl Ctx<'_> {
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "intercommunalite.html",
-            context: json!({
+            context: object!({
                 "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", json!([self.crumb("Intercommunalités", "intercommunalites/")])),
                 "epci": {
                     "nom": typography(&epci.nom),
-                    "code": epci.code,
-                    "nature": epci.nature,
+                    "code": epci.code.clone(),
+                    "nature": epci.nature.clone(),
                     "nb_membres": epci.membres.len(),
                     "sources": self.sources(&epci.sources),
                 },
@@ -1726,7 +1809,7 @@ impl Ctx<'_> {
             url: "404.html".into(),
             output: "404.html".into(),
             template: "404.html",
-            context: json!({
+            context: object!({
                 "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", json!([])),
             }),
         }
@@ -1758,6 +1841,48 @@ mod tests {
         // A listing of many cards weighs more than a page of a few fields.
         let listing = json!({"cas": (0..100).map(|i| json!({"titre": i})).collect::<Vec<_>>()});
         assert!(value_size(&listing) > value_size(&json!({"titre": "x", "ville": "y"})));
+    }
+
+    #[test]
+    fn object_gives_the_value_of_json_and_moves_what_it_can() {
+        let lever = Lever::Image;
+        let name = String::from("L’Isle-sur-la-Sorgue");
+        let borrowed = &name;
+        let nothing: Option<&str> = None;
+        let card = json!({"titre": "Une étude", "villes": ["apt", "gordes"]});
+        let expected = json!({
+            "page": {"titre": "Villes", "fil": [], "section": "villes"},
+            "nom": borrowed,
+            "levier": lever,
+            "nombre": 3,
+            "part": 0.25,
+            "absent": null,
+            "rien": nothing,
+            "liste": [{"a": 1}, "b", 2, null],
+            "cartes": [card.clone(), card.clone()],
+        });
+        let cards = vec![card.clone(), card];
+        let built = object!({
+            "page": {"titre": "Villes", "fil": [], "section": "villes"},
+            "nom": borrowed,
+            "levier": lever,
+            "nombre": 3,
+            "part": 0.25,
+            "absent": null,
+            "rien": nothing,
+            "liste": [{"a": 1}, "b", 2, null],
+            "cartes": cards,
+        });
+        assert_eq!(built, expected);
+        // A built value is moved in, not copied: the string is where it was.
+        let text = String::from("le corps d’une longue étude de cas");
+        let at = text.as_ptr();
+        let moved = object!({"cas": {"contenu": text}});
+        assert_eq!(moved["cas"]["contenu"].as_str().map(str::as_ptr), Some(at));
+        let text = String::from("le corps d’une longue étude de cas");
+        let at = text.as_ptr();
+        let copied = json!({"cas": {"contenu": text}});
+        assert_ne!(copied["cas"]["contenu"].as_str().map(str::as_ptr), Some(at));
     }
 
     /// The two fast paths of the vendored minify-html (vendor/minify-html/PATCHES.md) keep its

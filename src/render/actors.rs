@@ -11,7 +11,7 @@ use crate::resolve::Actor;
 impl Ctx<'_> {
     pub(super) fn actor_link(&self, index: usize) -> Value {
         let actor = &self.site.actors[index];
-        json!({
+        object!({
             "nom": typography(&actor.nom),
             "url": self.url(&format!("acteurs/{}/", actor.slug)),
             "type": actor.kind.label(),
@@ -44,7 +44,7 @@ impl Ctx<'_> {
             url: "acteurs/".into(),
             output: "acteurs/index.html".into(),
             template: "acteurs.html",
-            context: json!({
+            context: object!({
                 "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", json!([])),
                 "acteurs": (0..site.actors.len()).map(|a| self.actor_summary(a)).collect::<Vec<_>>(),
             }),
@@ -66,7 +66,7 @@ impl Ctx<'_> {
                 .cloned()
                 .collect();
             if !facts.is_empty() {
-                levers.push(json!({
+                levers.push(object!({
                     "slug": lever.slug(),
                     "nom": lever.label(),
                     "strategies": self.term_facts(&facts, |s| self.strategy_link(s)),
@@ -81,13 +81,13 @@ impl Ctx<'_> {
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "acteur.html",
-            context: json!({
+            context: object!({
                 "page": self.page(&url, &actor.nom, &actor.description, "acteurs", json!([self.crumb("Acteurs", "acteurs/")])),
                 "acteur": {
                     "nom": typography(&actor.nom),
                     "type": actor.kind.label(),
                     "description": typography(&actor.description),
-                    "site_web": actor.site_web,
+                    "site_web": actor.site_web.clone(),
                     "tout_le_territoire": actor.whole_territory,
                     "intercommunalites": actor.epcis.iter().map(|&e| self.epci_link(e)).collect::<Vec<_>>(),
                     "marques": self.named_facts(&actor.brands),

@@ -394,7 +394,7 @@ impl Ctx<'_> {
                     map.insert("petite_carte".to_string(), json!(small));
                 }
                 // A context built later: the map is merged into it then.
-                context @ Value::Null => *context = json!({ "petite_carte": small }),
+                context @ Value::Null => *context = object!({ "petite_carte": small }),
                 _ => {}
             }
         });
@@ -524,11 +524,11 @@ impl Ctx<'_> {
         let levers: Vec<Value> = Lever::ALL
             .iter()
             .map(|&lever| {
-                json!({
+                object!({
                     "nom": format!("Levier {}", lever.label().to_lowercase()),
                     "cartes": (0..site.strategies.len())
                         .filter(|&s| site.strategies[s].levier == lever)
-                        .map(|s| json!({
+                        .map(|s| object!({
                             "nom": typography(&site.strategies[s].nom),
                             "id": format!("strategies/{}", site.strategies[s].slug),
                             "url": self.url(&format!("carte/strategies/{}/", site.strategies[s].slug)),
@@ -538,7 +538,7 @@ impl Ctx<'_> {
                 })
             })
             .collect();
-        json!({
+        object!({
             "principales": [
                 {"nom": "Intercommunalités", "id": "intercommunalites", "url": self.url("carte/")},
                 {"nom": "Maturité numérique", "id": "maturite", "url": self.url("carte/maturite/")},
@@ -572,8 +572,8 @@ impl Ctx<'_> {
             .zip(&counts)
             .filter(|(_, n)| **n > 0)
             .map(|(cat, n)| {
-                json!({
-                    "nom": cat.name,
+                object!({
+                    "nom": cat.name.clone(),
                     "pastille": swatch(cat.fill, (cat.fill == HATCHED).then_some("legende-hachures")),
                     "nombre": n,
                 })
@@ -615,18 +615,18 @@ impl Ctx<'_> {
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "carte.html",
-            context: json!({
+            context: object!({
                 "page": self.page(&url, &page_title, &description, "carte", crumbs),
                 "carte": {
-                    "id": thematic.id,
+                    "id": thematic.id.clone(),
                     "par_strategie": thematic.id.starts_with("strategies/"),
-                    "titre": thematic.title,
+                    "titre": thematic.title.clone(),
                     "svg": svg,
                     "schematique": geometry.schematic,
                     "avis_schematique": typography(SCHEMATIC_NOTICE),
-                    "contours": geometry.outlines_file,
+                    "contours": geometry.outlines_file.clone(),
                     "legende": legend,
-                    "colonne": thematic.column,
+                    "colonne": thematic.column.clone(),
                     "lignes": lines,
                     "non_placees": unplaced.iter().map(|&c| self.city_link(c)).collect::<Vec<_>>(),
                     "total": site.cities.len(),
@@ -811,7 +811,7 @@ impl Ctx<'_> {
             }
         }
         svg.push_str("</svg>");
-        Some(json!({
+        Some(object!({
             "svg": svg,
             "titre": title,
             "ville": city.map(|c| typography(&site.cities[c].nom)),

@@ -193,15 +193,15 @@ fn percent_ticks() -> Vec<(f64, String)> {
 
 /// A table cell for the templates.
 fn cell(text: impl Into<String>) -> Value {
-    json!({"texte": text.into()})
+    object!({"texte": text.into()})
 }
 
 fn number_cell(text: impl Into<String>) -> Value {
-    json!({"texte": text.into(), "nombre": true})
+    object!({"texte": text.into(), "nombre": true})
 }
 
 fn link_cell(link: Value) -> Value {
-    json!({"texte": link["nom"], "url": link["url"]})
+    object!({"texte": link["nom"].clone(), "url": link["url"].clone()})
 }
 
 impl Ctx<'_> {
@@ -221,7 +221,7 @@ impl Ctx<'_> {
             url: "observatoire/".into(),
             output: "observatoire/index.html".into(),
             template: "observatoire.html",
-            context: json!({
+            context: object!({
                 "page": self.page("observatoire/", "Observatoire", "Comment les villes de Vaucluse utilisent-elles les nouveaux outils numériques ? Canaux, stratégies, maturité et études de cas en graphiques.", "observatoire", json!([])),
                 "question": typography("Comment utilisent-elles les nouveaux outils numériques ?"),
                 "nb_villes": self.site.cities.len(),
@@ -281,7 +281,7 @@ impl Ctx<'_> {
                 ])
             })
             .collect();
-        json!({
+        object!({
             "id": "canaux",
             "titre": title,
             "introduction": typography(&format!(
@@ -345,7 +345,7 @@ impl Ctx<'_> {
             30.0,
         );
         let total: usize = self.ix.cities_by_strategy.iter().map(Vec::len).sum();
-        json!({
+        object!({
             "id": "strategies",
             "titre": title,
             "introduction": typography(&format!(
@@ -460,14 +460,14 @@ impl Ctx<'_> {
                 for level in levels(c) {
                     row.push(match level {
                         Some(l) => cell(format!("{}/{}\u{a0}: {}", l.level, l.max, l.label)),
-                        None => json!({"texte": "non renseigné", "mention": true}),
+                        None => object!({"texte": "non renseigné", "mention": true}),
                     });
                 }
                 json!(row)
             })
             .collect();
         let without = site.cities.len() - cities.len();
-        json!({
+        object!({
             "id": "maturite-villes",
             "titre": title,
             "introduction": typography(&format!(
@@ -575,20 +575,18 @@ impl Ctx<'_> {
         let mut legend: Vec<Value> = DIGITAL_LEVELS
             .iter()
             .enumerate()
-            .map(|(k, name)| json!({"nom": format!("{}/4\u{a0}: {name}", k + 1), "pastille": swatch(MATURITY_COLOURS[k], None)}))
+            .map(|(k, name)| object!({"nom": format!("{}/4\u{a0}: {name}", k + 1), "pastille": swatch(MATURITY_COLOURS[k], None)}))
             .collect();
         legend.push(
-            json!({"nom": "non renseigné", "pastille": swatch("", Some("legende-hachures-epci"))}),
+            object!({"nom": "non renseigné", "pastille": swatch("", Some("legende-hachures-epci"))}),
         );
-        let mut columns = vec![json!({"nom": "Intercommunalité"})];
-        columns.extend(
-            DIGITAL_LEVELS.iter().enumerate().map(
-                |(k, name)| json!({"nom": format!("{}/4\u{a0}: {name}", k + 1), "nombre": true}),
-            ),
-        );
-        columns.push(json!({"nom": "Non renseigné", "nombre": true}));
-        columns.push(json!({"nom": "Communes", "nombre": true}));
-        json!({
+        let mut columns = vec![object!({"nom": "Intercommunalité"})];
+        columns.extend(DIGITAL_LEVELS.iter().enumerate().map(
+            |(k, name)| object!({"nom": format!("{}/4\u{a0}: {name}", k + 1), "nombre": true}),
+        ));
+        columns.push(object!({"nom": "Non renseigné", "nombre": true}));
+        columns.push(object!({"nom": "Communes", "nombre": true}));
+        object!({
             "id": "maturite-intercommunalites",
             "titre": title,
             "introduction": typography("Répartition (et non moyenne) des communes de chaque intercommunalité présentes dans l’atlas selon leur niveau de maturité numérique ; chaque barre fait 100 % des communes de l’intercommunalité dans l’atlas, dont le nombre est indiqué à droite (n). « Non renseigné » : aucun canal numérique documenté."),
@@ -635,7 +633,7 @@ impl Ctx<'_> {
             .iter()
             .map(|(year, n)| json!([cell(year.clone()), number_cell(n.to_string())]))
             .collect();
-        json!({
+        object!({
             "id": "cas-annees",
             "titre": title,
             "introduction": typography(&format!(

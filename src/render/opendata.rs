@@ -302,7 +302,7 @@ fn sources_value(sources: &[SourceRef]) -> Value {
     Value::Array(
         sources
             .iter()
-            .map(|s| json!({"id": s.id, "titre": s.titre, "url": s.url, "consulte": s.consulte}))
+            .map(|s| object!({"id": s.id.clone(), "titre": s.titre.clone(), "url": s.url.clone(), "consulte": s.consulte.clone()}))
             .collect(),
     )
 }
@@ -312,12 +312,12 @@ fn named_facts_value(facts: &[NamedFact]) -> Value {
         facts
             .iter()
             .map(|f| {
-                json!({
-                    "nom": f.nom,
-                    "type": f.kind,
-                    "depuis": f.depuis,
-                    "detail": f.detail,
-                    "sources": f.sources,
+                object!({
+                    "nom": f.nom.clone(),
+                    "type": f.kind.clone(),
+                    "depuis": f.depuis.clone(),
+                    "detail": f.detail.clone(),
+                    "sources": f.sources.clone(),
                 })
             })
             .collect(),
@@ -338,12 +338,12 @@ impl Ctx<'_> {
             facts
                 .iter()
                 .map(|f| {
-                    json!({
+                    object!({
                         "slug": slug(f.term),
-                        "detail": f.detail,
-                        "url": f.url,
-                        "audience": f.audience.iter().map(|a| json!({"valeur": a.valeur, "unite": a.unite, "date": a.date})).collect::<Vec<_>>(),
-                        "sources": f.sources,
+                        "detail": f.detail.clone(),
+                        "url": f.url.clone(),
+                        "audience": f.audience.iter().map(|a| object!({"valeur": a.valeur, "unite": a.unite.clone(), "date": a.date.clone()})).collect::<Vec<_>>(),
+                        "sources": f.sources.clone(),
                     })
                 })
                 .collect(),
@@ -358,18 +358,18 @@ impl Ctx<'_> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                json!({
-                    "slug": c.slug,
-                    "nom": c.nom,
-                    "insee": c.insee,
+                object!({
+                    "slug": c.slug.clone(),
+                    "nom": c.nom.clone(),
+                    "insee": c.insee.clone(),
                     "population": c.population,
                     "population_annee": c.population_annee,
                     "epci": c.epci.map(|e| &site.epcis[e].slug),
-                    "coordonnees": c.coordonnees.map(|p| json!({"lat": p.lat, "lon": p.lon})),
-                    "site_web": c.site_web,
+                    "coordonnees": c.coordonnees.map(|p| object!({"lat": p.lat, "lon": p.lon})),
+                    "site_web": c.site_web.clone(),
                     "fiche": if c.complete { "complete" } else { "a-completer" },
                     "url": self.absolute(&format!("villes/{}/", c.slug)),
-                    "sources_identite": c.identity_sources,
+                    "sources_identite": c.identity_sources.clone(),
                     "marques": named_facts_value(&c.brands),
                     "strategies": self.term_facts_value(&c.strategies, |t| site.strategies[t].slug.clone()),
                     "publics": self.term_facts_value(&c.publics, |t| site.publics[t].slug.clone()),
@@ -384,11 +384,11 @@ impl Ctx<'_> {
         // Each case study's value is made when it is written, then dropped: on a large atlas
         // the whole list would be the largest tree of values of the build.
         let cases = SerializeEach(site.cases.iter().map(|c| {
-                json!({
-                    "slug": c.slug,
-                    "titre": c.titre,
-                    "resume": c.resume,
-                    "date": c.date,
+                object!({
+                    "slug": c.slug.clone(),
+                    "titre": c.titre.clone(),
+                    "resume": c.resume.clone(),
+                    "date": c.date.clone(),
                     "statut": if c.draft { "brouillon" } else { "publie" },
                     "villes": c.cities.iter().map(|&i| &site.cities[i].slug).collect::<Vec<_>>(),
                     "strategies": c.strategies.iter().map(|&i| &site.strategies[i].slug).collect::<Vec<_>>(),
@@ -402,11 +402,11 @@ impl Ctx<'_> {
             .strategies
             .iter()
             .map(|s| {
-                json!({
-                    "slug": s.slug,
-                    "nom": s.nom,
+                object!({
+                    "slug": s.slug.clone(),
+                    "nom": s.nom.clone(),
                     "levier": s.levier,
-                    "definition": s.definition,
+                    "definition": s.definition.clone(),
                     "publics": s.publics.iter().map(|&p| &site.publics[p].slug).collect::<Vec<_>>(),
                     "sources": sources_value(&s.sources),
                     "url": self.absolute(&format!("strategies/{}/", s.slug)),
@@ -417,11 +417,11 @@ impl Ctx<'_> {
             .channels
             .iter()
             .map(|t| {
-                json!({
-                    "slug": t.slug,
-                    "nom": t.nom,
+                object!({
+                    "slug": t.slug.clone(),
+                    "nom": t.nom.clone(),
                     "famille": t.famille,
-                    "definition": t.definition,
+                    "definition": t.definition.clone(),
                     "sources": sources_value(&t.sources),
                     "url": self.absolute(&format!("canaux/{}/", t.slug)),
                 })
@@ -431,10 +431,10 @@ impl Ctx<'_> {
             .publics
             .iter()
             .map(|t| {
-                json!({
-                    "slug": t.slug,
-                    "nom": t.nom,
-                    "definition": t.definition,
+                object!({
+                    "slug": t.slug.clone(),
+                    "nom": t.nom.clone(),
+                    "definition": t.definition.clone(),
                     "sources": sources_value(&t.sources),
                     "url": self.absolute(&format!("publics/{}/", t.slug)),
                 })
@@ -444,12 +444,12 @@ impl Ctx<'_> {
             .epcis
             .iter()
             .map(|e| {
-                json!({
-                    "slug": e.slug,
-                    "code": e.code,
-                    "nom": e.nom,
-                    "nature": e.nature,
-                    "membres": e.membres,
+                object!({
+                    "slug": e.slug.clone(),
+                    "code": e.code.clone(),
+                    "nom": e.nom.clone(),
+                    "nature": e.nature.clone(),
+                    "membres": e.membres.clone(),
                     "sources": sources_value(&e.sources),
                     "url": self.absolute(&format!("intercommunalites/{}/", e.slug)),
                 })
@@ -459,9 +459,9 @@ impl Ctx<'_> {
             .opportunities
             .iter()
             .map(|o| {
-                json!({
-                    "slug": o.slug,
-                    "titre": o.titre,
+                object!({
+                    "slug": o.slug.clone(),
+                    "titre": o.titre.clone(),
                     "villes": o.cities.iter().map(|&i| &site.cities[i].slug).collect::<Vec<_>>(),
                     "strategies": o.strategies.iter().map(|&i| &site.strategies[i].slug).collect::<Vec<_>>(),
                     "statut": if o.draft { "brouillon" } else { "publie" },
@@ -474,12 +474,12 @@ impl Ctx<'_> {
             .iter()
             .map(|(field, description)| (field.to_string(), json!(description)))
             .collect();
-        let document = json!({
-            "titre": site.config.titre,
-            "description": site.config.description,
-            "base_url": site.config.base_url,
-            "langue": site.config.langue,
-            "editeur": site.config.editeur,
+        let document = object!({
+            "titre": site.config.titre.clone(),
+            "description": site.config.description.clone(),
+            "base_url": site.config.base_url.clone(),
+            "langue": site.config.langue.clone(),
+            "editeur": site.config.editeur.clone(),
             "licence": {
                 "nom": LICENCE,
                 "url": LICENCE_URL,
@@ -617,13 +617,13 @@ impl Ctx<'_> {
             .enumerate()
             .filter_map(|(i, c)| {
                 let point = c.coordonnees?;
-                Some(json!({
+                Some(object!({
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
                     "properties": {
-                        "slug": c.slug,
-                        "nom": c.nom,
-                        "insee": c.insee,
+                        "slug": c.slug.clone(),
+                        "nom": c.nom.clone(),
+                        "insee": c.insee.clone(),
                         "population": c.population,
                         "epci": c.epci.map(|e| &site.epcis[e].slug),
                         "fiche": if c.complete { "complete" } else { "a-completer" },
@@ -635,7 +635,7 @@ impl Ctx<'_> {
                 }))
             })
             .collect();
-        let mut text = serde_json::to_string(&json!({
+        let mut text = serde_json::to_string(&object!({
             "type": "FeatureCollection",
             "features": features,
         }))
@@ -677,7 +677,7 @@ impl Ctx<'_> {
                     .iter()
                     .find(|f| f.path == path)
                     .map_or(0, |f| f.bytes.len());
-                json!({
+                object!({
                     "nom": file.name,
                     "ancre": file.name.replace('.', "-"),
                     "url": self.url(&path),
@@ -686,7 +686,7 @@ impl Ctx<'_> {
                     "octets": size,
                     "description": typography(file.description),
                     "identite": file.identity,
-                    "champs": file.fields.iter().map(|(nom, description)| json!({"nom": nom, "description": typography(description)})).collect::<Vec<_>>(),
+                    "champs": file.fields.iter().map(|(nom, description)| object!({"nom": nom, "description": typography(description)})).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -697,7 +697,7 @@ impl Ctx<'_> {
             url: format!("{DATA_DIR}/"),
             output: format!("{DATA_DIR}/index.html"),
             template: "donnees.html",
-            context: json!({
+            context: object!({
                 "page": self.page(&format!("{DATA_DIR}/"), "Données ouvertes", "Les données de l’atlas à télécharger : JSON, CSV et GeoJSON, sous Licence Ouverte 2.0.", "donnees", json!([])),
                 "fichiers": listed,
                 "licence": {"nom": LICENCE, "url": LICENCE_URL},

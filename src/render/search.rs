@@ -609,7 +609,7 @@ impl Ctx<'_> {
     pub(super) fn search_page(&self) -> Page<'_> {
         let site = self.site;
         let browse = |nom: &str, url: &str, nombre: usize, un: &str, plusieurs: &str| -> Value {
-            json!({"nom": nom, "url": self.url(url), "nombre": nombre, "un": un, "plusieurs": plusieurs})
+            object!({"nom": nom, "url": self.url(url), "nombre": nombre, "un": un, "plusieurs": plusieurs})
         };
         Page {
             later: None,
@@ -618,7 +618,7 @@ impl Ctx<'_> {
             url: "recherche/".into(),
             output: "recherche/index.html".into(),
             template: "recherche.html",
-            context: json!({
+            context: object!({
                 "page": self.page("recherche/", "Rechercher", "Rechercher une ville, une étude de cas, une stratégie, un canal ou un public dans l’atlas.", "recherche", json!([])),
                 "pagefind": self.url(&format!("{BUNDLE_DIR}/pagefind.js")),
                 "types": ["Ville", "Étude de cas", "Stratégie", "Canal", "Public"],

@@ -96,10 +96,10 @@ impl Ctx<'_> {
                 .map(|(n, u)| (typography(&n), u))
                 .collect();
             let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
-            reasons.push(json!({
+            reasons.push(object!({
                 "texte": typography(&format!("{label} : {}", names.join(", "))),
                 "libelle": label,
-                "elements": items.iter().map(|(nom, url)| json!({"nom": nom, "url": url})).collect::<Vec<_>>(),
+                "elements": items.iter().map(|(nom, url)| object!({"nom": nom, "url": url})).collect::<Vec<_>>(),
             }));
         };
         if !link.strategies.is_empty() {
@@ -329,7 +329,7 @@ impl Ctx<'_> {
                 )
             }
         };
-        json!({
+        object!({
             "id": format!("opportunite-{}", index + 1),
             "type": o.kind.slug(),
             "type_nom": o.kind.label(),
@@ -354,7 +354,7 @@ impl Ctx<'_> {
     fn editorial_opportunity(&self, index: usize, html: &str) -> Value {
         let site = self.site;
         let o = &site.opportunities[index];
-        json!({
+        object!({
             "id": format!("opportunite-{}", o.slug),
             "type": "editoriale",
             "type_nom": "Proposition de la rédaction",
@@ -458,7 +458,7 @@ impl Ctx<'_> {
         let mut kinds: Vec<Value> = OpportunityKind::ALL
             .iter()
             .map(|k| {
-                json!({
+                object!({
                     "slug": k.slug(),
                     "nom": k.label(),
                     "url": self.url(&format!("opportunites/{}/", k.slug())),
@@ -467,7 +467,7 @@ impl Ctx<'_> {
                 })
             })
             .collect();
-        kinds.push(json!({
+        kinds.push(object!({
             "slug": "editoriale",
             "nom": "Propositions de la rédaction",
             "url": self.url("opportunites/editoriale/"),
@@ -502,8 +502,7 @@ impl Ctx<'_> {
                 link
             })
             .collect();
-        let filters =
-            json!({"types": kinds, "villes": city_filters, "strategies": strategy_filters});
+        let filters = object!({"types": kinds.clone(), "villes": city_filters, "strategies": strategy_filters});
         let mut pages = vec![Page {
             later: None,
             search: None,
@@ -511,9 +510,9 @@ impl Ctx<'_> {
             url: "opportunites/".into(),
             output: "opportunites/index.html".into(),
             template: "opportunites.html",
-            context: json!({
+            context: object!({
                 "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", json!([])),
-                "filtres": filters,
+                "filtres": filters.clone(),
                 "filtre": null,
                 "opportunites": all,
                 "nb_opportunites": total_all,
@@ -550,10 +549,10 @@ impl Ctx<'_> {
                 (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
             pages.push(Page {
                 later: Some(Box::new(move || {
-                    json!({
+                    object!({
                         "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
-                        "filtres": shared.0,
-                        "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kind["definition"]},
+                        "filtres": shared.0.clone(),
+                        "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kind["definition"].clone()},
                         "opportunites": items(),
                         "nb_opportunites": total,
                     })
@@ -575,10 +574,10 @@ impl Ctx<'_> {
                 later: Some(Box::new(move || {
                     let (shown, total) =
                         self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
-                    json!({
+                    object!({
                         "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
-                        "filtres": shared.0,
-                        "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom, "ville": self.city_link(city)},
+                        "filtres": shared.0.clone(),
+                        "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom.as_str(), "ville": self.city_link(city)},
                         "opportunites": shown,
                         "nb_opportunites": total,
                     })
@@ -614,7 +613,7 @@ impl Ctx<'_> {
         let columns: Vec<Value> = Lever::ALL
             .iter()
             .map(|&lever| {
-                json!({
+                object!({
                     "slug": lever.slug(),
                     "nom": lever.label(),
                     "strategies": (0..site.strategies.len())
@@ -641,7 +640,7 @@ impl Ctx<'_> {
             value["nb_strategies"] = json!(ix.strategies_of_city[c].len());
             value["cellules"] = json!(column_order
                 .iter()
-                .map(|&s| json!({"utilise": ix.strategies_of_city[c].binary_search(&s).is_ok(), "strategie": site.strategies[s].nom}))
+                .map(|&s| object!({"utilise": ix.strategies_of_city[c].binary_search(&s).is_ok(), "strategie": site.strategies[s].nom.clone()}))
                 .collect::<Vec<_>>());
             value
         };
@@ -684,7 +683,7 @@ impl Ctx<'_> {
             .iter()
             .take(site.config.synergies.paires)
             .map(|link| {
-                json!({
+                object!({
                     "a": self.city_link(link.a),
                     "b": self.city_link(link.b),
                     "score": format_decimal(link.score),
@@ -739,18 +738,18 @@ impl Ctx<'_> {
                 url: url.to_string(),
                 output: format!("{url}index.html"),
                 template: "synergies.html",
-                context: json!({
+                context: object!({
                     "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { json!([self.crumb("Synergies", "synergies/")]) } else { json!([]) }),
                     "tri": tri,
                     "url_tri_population": self.url("synergies/"),
                     "url_tri_score": self.url("synergies/score/"),
-                    "colonnes": columns,
+                    "colonnes": columns.clone(),
                     "lignes": order.iter().map(|&c| row(c)).collect::<Vec<_>>(),
-                    "paires": pairs,
-                    "graphe_svg": svg,
-                    "graphe_alternative": alternative,
+                    "paires": pairs.clone(),
+                    "graphe_svg": svg.clone(),
+                    "graphe_alternative": alternative.clone(),
                     "graphe_liens": {"affiches": strategy_links.len(), "total": strategy_link_count},
-                    "poids": site.config.synergies.poids,
+                    "poids": site.config.synergies.poids.clone(),
                 }),
             });
         }
