@@ -397,6 +397,14 @@ fn normalize(path: &str) -> Option<String> {
 /// French typography for running text: a narrow no-break space before `; : ! ?` and inside
 /// « », a typographic apostrophe between letters. Words that look like URLs are left alone.
 pub fn typography(text: &str) -> String {
+    // Most texts (names, titles, most Markdown text runs) hold none of the characters the rules
+    // below act on: they come out as they are, without the walk.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b';' | b':' | b'!' | b'?' | b'%' | b'\'' | 0xC2))
+    {
+        return text.to_string();
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
     // Whether the word starting at `start` looks like a URL (or an e-mail address): decided
@@ -406,8 +414,10 @@ pub fn typography(text: &str) -> String {
             .iter()
             .position(|c| c.is_whitespace())
             .map_or(chars.len(), |p| start + p);
-        let word: String = chars[start..end].iter().collect();
-        word.contains("://") || word.starts_with("www.") || word.contains('@')
+        let word = &chars[start..end];
+        word.windows(3).any(|w| w == [':', '/', '/'])
+            || word.starts_with(&['w', 'w', 'w', '.'])
+            || word.contains(&'@')
     };
     let mut in_url = url_at(0);
     for (i, &c) in chars.iter().enumerate() {
@@ -494,6 +504,30 @@ mod tests {
             "voir https://ex.org/a?b=1 ici"
         );
         assert_eq!(typography("à 14:30"), "à 14:30");
+    }
+
+    #[test]
+    fn typography_acts_on_each_of_its_characters_and_leaves_other_texts_as_they_are() {
+        for plain in [
+            "",
+            "Avignon",
+            "L’Isle-sur-la-Sorgue, 19 000 habitants — ville d’eau",
+            "x.y@z",
+        ] {
+            assert_eq!(typography(plain), plain);
+        }
+        // Each character that a rule acts on, alone in a text that is otherwise plain.
+        assert_eq!(typography("Vraiment?"), "Vraiment\u{202f}?");
+        assert_eq!(typography("Vraiment!"), "Vraiment\u{202f}!");
+        assert_eq!(typography("Voici ;"), "Voici\u{202f};");
+        assert_eq!(typography("Voici :"), "Voici\u{202f}:");
+        assert_eq!(typography("hausse de 12 %"), "hausse de 12\u{202f}%");
+        assert_eq!(typography("aujourd'hui"), "aujourd’hui");
+        assert_eq!(typography("«\u{a0}Melon"), "«\u{202f}Melon");
+        assert_eq!(typography("Melon\u{a0}»"), "Melon\u{202f}»");
+        // A word that holds « www. », « :// » or « @ » is left alone.
+        assert_eq!(typography("www.x.fr/l'a?"), "www.x.fr/l'a?");
+        assert_eq!(typography("ecrire@x.fr?"), "ecrire@x.fr?");
     }
 
     #[test]
