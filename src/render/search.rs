@@ -291,6 +291,9 @@ impl Indexer {
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 let started = Instant::now();
+                // Pagefind's JS, minified now while the first pages are rendered, not after
+                // the last one (vendor/pagefind/PATCHES.md, patch 13).
+                pagefind::prepare_minified_js();
                 let mut waiting = Duration::ZERO;
                 let pages = InOrder {
                     receiver,

@@ -10,6 +10,8 @@ use options::{PagefindInboundConfig, SearchOptions};
 use output::SyntheticFile;
 use rayon::prelude::*;
 pub use service::api;
+/// vaucluse-atlas patch 13: minify Pagefind's JS ahead of the build's last step.
+pub use output::prepare_minified_js;
 use wax::walk::Entry;
 use wax::Glob;
 
