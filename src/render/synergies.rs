@@ -749,7 +749,7 @@ impl Ctx<'_> {
                     "graphe_svg": svg.clone(),
                     "graphe_alternative": alternative.clone(),
                     "graphe_liens": {"affiches": strategy_links.len(), "total": strategy_link_count},
-                    "poids": site.config.synergies.poids.clone(),
+                    "poids": &site.config.synergies.poids,
                 }),
             });
         }
