@@ -194,4 +194,9 @@ fn synergies_and_opportunities_are_exported() {
         kinds,
         ["\"transfert\"", "\"public-non-couvert\"", "\"editoriale\""]
     );
+    // A computed opportunity's title, as its card says it (narrow no-break spaces as spaces).
+    assert_eq!(
+        rows[1].rsplit(",\"").next().unwrap(),
+        "Carpentras pourrait s’inspirer de “La marque « Avignon Tourisme »” (Avignon)\""
+    );
 }

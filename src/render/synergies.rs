@@ -252,18 +252,22 @@ impl Ctx<'_> {
             .clone()
     }
 
-    fn build_opportunity(&self, index: usize, o: &Opportunity) -> Value {
+    /// The title and the sentence of a computed opportunity, before typography: all that
+    /// `donnees/opportunites.csv` needs of one (most are on no page, and their full values
+    /// with case-study cards are not built for it).
+    fn opportunity_sentences(&self, o: &Opportunity) -> (String, String) {
         let site = self.site;
         let names: Vec<String> = o
             .cities
             .iter()
             .map(|&c| site.cities[c].nom.clone())
             .collect();
-        let strategy = o.strategy.map(|s| &site.strategies[s]);
-        let strategy_name = strategy
+        let strategy_name = o
+            .strategy
+            .map(|s| &site.strategies[s])
             .map(|s| quoted(&lowercase_first(&s.nom)))
             .unwrap_or_default();
-        let (titre, texte) = match o.kind {
+        match o.kind {
             OpportunityKind::Transfer => {
                 let (case, source) = o.inspirations[0];
                 let sources: Vec<String> = o
@@ -328,7 +332,13 @@ impl Ctx<'_> {
                     ),
                 )
             }
-        };
+        }
+    }
+
+    fn build_opportunity(&self, index: usize, o: &Opportunity) -> Value {
+        let site = self.site;
+        let strategy = o.strategy.map(|s| &site.strategies[s]);
+        let (titre, texte) = self.opportunity_sentences(o);
         object!({
             "id": format!("opportunite-{}", index + 1),
             "type": o.kind.slug(),
@@ -788,8 +798,7 @@ impl Ctx<'_> {
         let mut out = String::from(
             "type,villes,strategie,public,intercommunalite,distance_km,cas_inspirants,titre\r\n",
         );
-        for (index, o) in self.an.opportunities.iter().enumerate() {
-            let value = self.opportunity(index, o);
+        for o in &self.an.opportunities {
             let fields = [
                 o.kind.slug().to_string(),
                 o.cities
@@ -812,10 +821,7 @@ impl Ctx<'_> {
                     .map(|&(c, _)| site.cases[c].slug.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
-                value["titre"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .replace('\u{202f}', " "),
+                typography(&self.opportunity_sentences(o).0).replace('\u{202f}', " "),
             ];
             push_csv_row(&mut out, &fields);
         }
