@@ -50,7 +50,11 @@ enum SortType {
 /// Results from processing a single page in parallel.
 /// Contains the word map, filter entries, and encoded page data for one page.
 struct PageProcessingResult {
-    word_map: HashMap<String, PackedWord>,
+    /// vaucluse-atlas patch: the page's words as packed, merged as they are
+    /// ([`WordMap::merge_page`]), and a map of the words of its meta fields only.
+    words: PackedWords,
+    meta_words: HashMap<String, PackedWord>,
+    page_number: usize,
     filter_entries: Vec<(String, String, usize)>, // (filter, value, page_number)
     encoded_page: IntermediaryPageData,
 }
@@ -178,8 +182,6 @@ pub async fn build_indexes(
             Some(packed) => packed,
             None => PackedWords::pack(std::mem::take(&mut page.word_data)),
         };
-        packed.add_to(&mut local_word_map, page.fragment.page_number);
-        drop(packed);
 
         for (word, meta_positions) in page.meta_word_data {
             let mut normalized_meta_positions: Vec<MetaFossickedWord> = Vec::new();
@@ -287,7 +289,9 @@ pub async fn build_indexes(
         };
 
         PageProcessingResult {
-            word_map: local_word_map,
+            words: packed,
+            meta_words: local_word_map,
+            page_number: page.fragment.page_number,
             filter_entries,
             encoded_page,
         }
@@ -298,7 +302,7 @@ pub async fn build_indexes(
         let chunk: Vec<FossickedData> = pages.drain(..take).collect();
         let page_results: Vec<PageProcessingResult> = chunk.into_par_iter().map(&process).collect();
         for result in page_results {
-            word_map.merge(result.word_map)?;
+            word_map.merge_page(&result.words, result.meta_words, result.page_number)?;
 
             // Merge filter entries using or_default for cleaner code
             for (filter, value, page_number) in result.filter_entries {
@@ -665,7 +669,9 @@ impl PackedWords {
         Span::of(&self.locs, start)
     }
 
-    /// What `build_indexes` adds to a page's word map for the `word_data` packed here.
+    /// What `build_indexes` added to a page's word map for the `word_data` packed here,
+    /// before [`WordMap::merge_page`] took the packed words as they are.
+    #[cfg(test)]
     fn add_to(&self, local_word_map: &mut HashMap<String, PackedWord>, page_number: usize) {
         let page = |locs: Span| PackedPage {
             page_number,
@@ -910,17 +916,7 @@ impl WordMap {
                 entries.pages.push(compact(&mut self.locs, page)?);
             }
             for variant in packed.additional_variants {
-                let position = match entries
-                    .variants
-                    .iter()
-                    .position(|(form, _)| *form == variant.form)
-                {
-                    Some(position) => position,
-                    None => {
-                        entries.variants.push((variant.form, Vec::new()));
-                        entries.variants.len() - 1
-                    }
-                };
+                let position = variant_position(&mut entries.variants, &variant.form);
                 for page in variant.pages {
                     let page = compact(&mut self.locs, page)?;
                     entries.variants[position].1.push(page);
@@ -931,19 +927,96 @@ impl WordMap {
     }
 }
 
-/// `page` with its locations moved into `locs`.
-fn compact(locs: &mut Vec<i32>, page: PackedPage) -> Result<CompactPage> {
-    let start = locs.len();
+impl WordMap {
+    /// vaucluse-atlas patch: adds one page's entries — its words as packed when it was
+    /// fossicked, and the words of its meta fields — as [`WordMap::merge`] added the word map
+    /// `build_indexes` made of them: a word's page holds its locations then its meta
+    /// locations, a form of a word found in both has one page too, the forms of the meta
+    /// fields come after the others. Without that map, a page's words are not copied into a
+    /// string and a vector each (twice) before they are merged, one page after the other.
+    fn merge_page(
+        &mut self,
+        words: &PackedWords,
+        mut meta_words: HashMap<String, PackedWord>,
+        page_number: usize,
+    ) -> Result<()> {
+        // A page's meta locations: the page of the meta map's entry (one page at most).
+        let meta_locs = |pages: Vec<PackedPage>| {
+            pages
+                .into_iter()
+                .next()
+                .map(|page| page.meta_locs)
+                .unwrap_or_default()
+        };
+        for span in &words.words {
+            let word = &words.text[span.word.range()];
+            let (meta, mut meta_variants) = match meta_words.remove(word) {
+                Some(packed) => (meta_locs(packed.pages), packed.additional_variants),
+                None => (Vec::new(), Vec::new()),
+            };
+            let entries = self.words.entry_ref(word).or_default();
+            let locs = &words.locs[span.locs.range()];
+            if !locs.is_empty() || !meta.is_empty() {
+                let page = compact_parts(&mut self.locs, page_number, locs, &meta)?;
+                entries.pages.push(page);
+            }
+            for variant in &words.variants[span.variants.range()] {
+                let form = &words.text[variant.form.range()];
+                let meta = match meta_variants.iter().position(|v| v.form == form) {
+                    Some(index) => meta_locs(meta_variants.remove(index).pages),
+                    None => Vec::new(),
+                };
+                let position = variant_position(&mut entries.variants, form);
+                let locs = &words.locs[variant.locs.range()];
+                let page = compact_parts(&mut self.locs, page_number, locs, &meta)?;
+                entries.variants[position].1.push(page);
+            }
+            for variant in meta_variants {
+                let position = variant_position(&mut entries.variants, &variant.form);
+                for page in variant.pages {
+                    let page = compact(&mut self.locs, page)?;
+                    entries.variants[position].1.push(page);
+                }
+            }
+        }
+        // The words found only in meta fields.
+        self.merge(meta_words)
+    }
+}
+
+/// Where the form `form` of a word is in `variants`, added at the end if new.
+fn variant_position(variants: &mut Vec<(String, Vec<CompactPage>)>, form: &str) -> usize {
+    match variants.iter().position(|(known, _)| known == form) {
+        Some(position) => position,
+        None => {
+            variants.push((form.to_string(), Vec::new()));
+            variants.len() - 1
+        }
+    }
+}
+
+/// A page of a word, its locations then its meta locations copied into `all`.
+fn compact_parts(
+    all: &mut Vec<i32>,
+    page_number: usize,
+    locs: &[i32],
+    meta_locs: &[i32],
+) -> Result<CompactPage> {
     let too_large = || anyhow::anyhow!("a page of the index is too large");
     let compact = CompactPage {
-        start,
-        page_number: u32::try_from(page.page_number).map_err(|_| too_large())?,
-        locs_len: u32::try_from(page.locs.len()).map_err(|_| too_large())?,
-        meta_len: u32::try_from(page.meta_locs.len()).map_err(|_| too_large())?,
+        start: all.len(),
+        page_number: u32::try_from(page_number).map_err(|_| too_large())?,
+        locs_len: u32::try_from(locs.len()).map_err(|_| too_large())?,
+        meta_len: u32::try_from(meta_locs.len()).map_err(|_| too_large())?,
     };
-    locs.extend_from_slice(&page.locs);
-    locs.extend_from_slice(&page.meta_locs);
+    all.extend_from_slice(locs);
+    all.extend_from_slice(meta_locs);
     Ok(compact)
+}
+
+/// `page` with its locations moved into `locs`.
+fn compact(locs: &mut Vec<i32>, page: PackedPage) -> Result<CompactPage> {
+    compact_parts(locs, page.page_number, &page.locs, &page.meta_locs)
 }
 
 impl CompactPage {
@@ -1077,6 +1150,100 @@ mod tests {
             });
         }
         words
+    }
+
+    /// vaucluse-atlas patch: a page merged from its packed words and the word map of its
+    /// meta fields has the entries it had when its whole word map was merged: a word's page
+    /// with its locations and meta locations, one page for a form in both, the meta fields'
+    /// forms after the others unless an earlier page placed them, meta-only words.
+    #[test]
+    fn a_page_merged_from_its_packed_words_has_the_entries_of_its_word_map() {
+        let at = |position: u32, original: Option<&str>| FossickedWord {
+            position,
+            weight: 25,
+            original_word: original.map(str::to_string),
+        };
+        let mut word_data: HashMap<String, Vec<FossickedWord>> = HashMap::new();
+        word_data.insert(
+            "strategie".into(),
+            vec![at(2, None), at(5, Some("stratégie"))],
+        );
+        word_data.insert("ete".into(), vec![at(4, Some("été"))]);
+        let packed = PackedWords::pack(word_data);
+        let page = |page_number: usize, locs: Vec<i32>, meta_locs: Vec<i32>| PackedPage {
+            page_number,
+            locs,
+            meta_locs,
+        };
+        let variant = |form: &str, pages: Vec<PackedPage>| PackedVariant {
+            form: form.into(),
+            pages,
+        };
+        let word = |word: &str, pages: Vec<PackedPage>, variants: Vec<PackedVariant>| {
+            (
+                word.to_string(),
+                PackedWord {
+                    word: word.into(),
+                    pages,
+                    additional_variants: variants,
+                },
+            )
+        };
+        let meta: HashMap<String, PackedWord> = HashMap::from([
+            word(
+                "strategie",
+                vec![page(3, vec![], vec![-1, 0])],
+                vec![
+                    variant("Stratégie", vec![page(3, vec![], vec![-1, 1])]),
+                    variant("stratégie", vec![page(3, vec![], vec![-1, 2])]),
+                ],
+            ),
+            word("titre", vec![page(3, vec![], vec![-1, 3])], vec![]),
+        ]);
+        let mut map = WordMap::default();
+        // An earlier page placed the form « Stratégie » first.
+        map.merge(HashMap::from([word(
+            "strategie",
+            vec![],
+            vec![variant("Stratégie", vec![page(1, vec![9], vec![])])],
+        )]))
+        .unwrap();
+        map.merge_page(&packed, meta, 3).unwrap();
+
+        let WordMap { mut words, locs } = map;
+        // Compared as the existing test does, by their `Debug` text (`PackedWord` has no `==`).
+        let mut entry = |name: &str| {
+            let packed = words.remove(name).unwrap().packed(name.into(), &locs);
+            format!("{packed:?}")
+        };
+        let debug = |(_, packed): (String, PackedWord)| format!("{packed:?}");
+        assert_eq!(
+            entry("strategie"),
+            debug(word(
+                "strategie",
+                vec![page(3, vec![2], vec![-1, 0])],
+                vec![
+                    variant(
+                        "Stratégie",
+                        vec![page(1, vec![9], vec![]), page(3, vec![], vec![-1, 1])]
+                    ),
+                    variant("stratégie", vec![page(3, vec![5], vec![-1, 2])]),
+                ],
+            ))
+        );
+        assert_eq!(
+            entry("ete"),
+            debug(word(
+                "ete",
+                vec![],
+                vec![variant("été", vec![page(3, vec![4], vec![])])]
+            ))
+        );
+        assert_eq!(
+            entry("titre"),
+            debug(word("titre", vec![page(3, vec![], vec![-1, 3])], vec![]))
+        );
+        assert!(words.is_empty());
     }
 
     /// vaucluse-atlas patch: a page's words packed when fossicked give the index entries
