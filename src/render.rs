@@ -110,7 +110,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::analyse::{Analysis, Indexes};
+use crate::analyse::{Analysis, Indexes, Opportunity};
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
 use crate::markdown::{self, typography};
 use crate::model::Lever;
@@ -294,11 +294,45 @@ fn tera_message(error: &tera::Error) -> String {
 /// pages never live at once.
 type LaterContext<'a> = Box<dyn FnOnce() -> Value + Send + 'a>;
 
+/// A context built later, and about how many values it will hold ([`value_size`]): the pass
+/// renders the biggest pages first, and a listing of hundreds of cards built later must not
+/// be started last, by one thread while the others wait.
+struct Later<'a> {
+    size: usize,
+    build: LaterContext<'a>,
+}
+
+/// [`Later`], for [`Page::later`].
+fn later<'a>(size: usize, build: impl FnOnce() -> Value + Send + 'a) -> Option<Later<'a>> {
+    Some(Later {
+        size,
+        build: Box::new(build),
+    })
+}
+
+/// About how many values the parts of a context hold, to size the contexts built later: a
+/// case study's card (its cities, strategies, publics), an opportunity's card without its
+/// inspiring case studies, a link to a city, what a city page and a term page show besides
+/// their lists. Measured on a generated atlas (test
+/// `the_contexts_built_later_are_about_the_size_announced`).
+const CASE_CARD_SIZE: usize = 30;
+const OPPORTUNITY_CARD_SIZE: usize = 40;
+const CITY_LINK_SIZE: usize = 8;
+const CITY_PAGE_SIZE: usize = 150;
+const TERM_PAGE_SIZE: usize = 40;
+
+/// About how many values the cards of `opportunities` hold.
+fn opportunity_cards_size<'o>(opportunities: impl Iterator<Item = &'o Opportunity>) -> usize {
+    opportunities
+        .map(|o| OPPORTUNITY_CARD_SIZE + o.inspirations.len() * CASE_CARD_SIZE)
+        .sum()
+}
+
 /// One page to render: where it goes, which template, what it is given.
 struct Page<'a> {
     /// Builds the context when the page is rendered; `context` then only holds what was
     /// added to it beforehand (the small maps), merged into it.
-    later: Option<LaterContext<'a>>,
+    later: Option<Later<'a>>,
     /// Result type and position in the search index, for an indexed page.
     search: Option<(&'static str, usize)>,
     /// A case study's page (its index in `site.cases`) has its context built only when it is
@@ -580,7 +614,7 @@ pub fn render_site_cached(
     // thousands of case studies started last would be rendered by one thread while the
     // others wait. (The order of rendering changes no file.)
     let mut in_order: Vec<&mut Page> = pages.iter_mut().collect();
-    in_order.sort_by_cached_key(|page| std::cmp::Reverse(value_size(&page.context)));
+    in_order.sort_by_cached_key(|page| std::cmp::Reverse(announced_size(page)));
     in_order
         .into_par_iter()
         .for_each_with(indexer.sender(), |to_index, page| {
@@ -686,6 +720,11 @@ fn value_size(value: &Value) -> usize {
         Value::Object(map) => map.values().map(value_size).sum(),
         _ => 0,
     }
+}
+
+/// How many values a page's context holds, or will hold when it is built later.
+fn announced_size(page: &Page) -> usize {
+    value_size(&page.context) + page.later.as_ref().map_or(0, |later| later.size)
 }
 
 /// A page's context value as Tera's value, moved instead of serialised: the same value as
@@ -907,7 +946,7 @@ fn render_page(
             ctx.case_context(index, &html)
         }
         (None, Some(later)) => {
-            let mut built = later();
+            let mut built = (later.build)();
             // What was added before rendering (the small maps) goes on top.
             if let (Value::Object(map), Value::Object(added)) =
                 (&mut built, std::mem::take(&mut page.context))
@@ -1409,7 +1448,16 @@ impl Ctx<'_> {
     ) -> Page<'s> {
         let url = format!("villes/{}/", city.slug);
         Page {
-            later: Some(Box::new(move || self.city_context(index, opportunity_html))),
+            later: later(
+                CITY_PAGE_SIZE
+                    + self.ix.cases_by_city[index].len() * CASE_CARD_SIZE
+                    + opportunity_cards_size(
+                        (self.an.opportunities_by_city[index].iter())
+                            .take(synergies::SECTION_LIMIT)
+                            .map(|&o| &self.an.opportunities[o]),
+                    ),
+                move || self.city_context(index, opportunity_html),
+            ),
             search: None,
             case: None,
             url: url.clone(),
@@ -1730,8 +1778,20 @@ impl Ctx<'_> {
                         "nb_opportunites": opportunity_count,
                     })
                 };
+                let size = TERM_PAGE_SIZE
+                    + cities_of_term[i].len() * CITY_LINK_SIZE
+                    + cases_of_term[i].len() * CASE_CARD_SIZE
+                    + if taxonomy_slug == "strategies" {
+                        opportunity_cards_size(
+                            (self.an.opportunities_by_strategy[i].iter())
+                                .take(synergies::STRATEGY_SECTION_LIMIT)
+                                .map(|&o| &self.an.opportunities[o]),
+                        )
+                    } else {
+                        0
+                    };
                 pages.push(Page {
-                    later: Some(Box::new(context)),
+                    later: later(size, context),
                     search: None,
                     case: None,
                     url: url.clone(),
@@ -1841,6 +1901,52 @@ mod tests {
         // A listing of many cards weighs more than a page of a few fields.
         let listing = json!({"cas": (0..100).map(|i| json!({"titre": i})).collect::<Vec<_>>()});
         assert!(value_size(&listing) > value_size(&json!({"titre": "x", "ville": "y"})));
+    }
+
+    /// The pages whose context is built later announce about its size, so that they take
+    /// their place among the biggest pages (the pass renders those first): on a generated
+    /// atlas of 300 case studies, every announced size is within a factor of three of the
+    /// built context's, for city, term and opportunity pages alike.
+    #[test]
+    fn the_contexts_built_later_are_about_the_size_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::corpus::write_atlas(source, dir.path(), 300, 2026).unwrap();
+        let (loaded, diagnostics) = crate::load::load_site(dir.path());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (site, diagnostics) =
+            crate::resolve::resolve(&loaded, &crate::resolve::ResolveOptions::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let site = site.unwrap();
+        let analysis = crate::analyse::analyse(&site);
+        let ctx = Ctx {
+            site: &site,
+            ix: &analysis.indexes,
+            an: &analysis,
+            memo: Memo::new(&site, &analysis),
+        };
+        let html: Vec<String> = site.opportunities.iter().map(|_| String::new()).collect();
+        let mut pages: Vec<Page> = (site.cities.iter().enumerate())
+            .map(|(index, city)| ctx.city_page(index, city, &html))
+            .collect();
+        pages.extend(ctx.taxonomy_pages(&html));
+        pages.extend(ctx.opportunity_pages(&html));
+        let mut templates = BTreeSet::new();
+        for page in pages {
+            let Some(later) = page.later else { continue };
+            let announced = later.size;
+            let built = value_size(&(later.build)());
+            assert!(
+                built <= 3 * announced && announced <= 3 * built,
+                "/{}: {announced} values announced, {built} built",
+                page.url
+            );
+            templates.insert(page.template);
+        }
+        assert_eq!(
+            templates,
+            BTreeSet::from(["opportunites.html", "terme.html", "ville.html"])
+        );
     }
 
     #[test]

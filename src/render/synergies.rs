@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::opendata::SerializeEach;
-use super::{Ctx, Page, format_decimal};
+use super::{Ctx, Page, format_decimal, later, opportunity_cards_size, value_size};
 use crate::analyse::{CityLink, Opportunity, OpportunityKind, RelatedCase};
 use crate::diagnostic::quoted;
 use crate::markdown::typography;
@@ -557,8 +557,15 @@ impl Ctx<'_> {
             let shared = Arc::clone(&shared);
             let (kind, slug, nom, page_url) =
                 (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
+            let size = value_size(&shared.0)
+                + match shown_on_kind_pages.get(k) {
+                    Some(shown) => {
+                        opportunity_cards_size(shown.iter().map(|&o| &self.an.opportunities[o]))
+                    }
+                    None => shared.1.iter().map(value_size).sum(),
+                };
             pages.push(Page {
-                later: Some(Box::new(move || {
+                later: later(size, move || {
                     object!({
                         "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
                         "filtres": shared.0.clone(),
@@ -566,7 +573,7 @@ impl Ctx<'_> {
                         "opportunites": items(),
                         "nb_opportunites": total,
                     })
-                })),
+                }),
                 search: None,
                 case: None,
                 url: url.clone(),
@@ -580,8 +587,14 @@ impl Ctx<'_> {
             let url = format!("opportunites/villes/{slug}/");
             let shared = Arc::clone(&shared);
             let page_url = url.clone();
+            let size = value_size(&shared.0)
+                + opportunity_cards_size(
+                    (self.an.opportunities_by_city[city].iter())
+                        .take(CITY_PAGE_LIMIT)
+                        .map(|&o| &self.an.opportunities[o]),
+                );
             pages.push(Page {
-                later: Some(Box::new(move || {
+                later: later(size, move || {
                     let (shown, total) =
                         self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
                     object!({
@@ -591,7 +604,7 @@ impl Ctx<'_> {
                         "opportunites": shown,
                         "nb_opportunites": total,
                     })
-                })),
+                }),
                 search: None,
                 case: None,
                 url: url.clone(),
