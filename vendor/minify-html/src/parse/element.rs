@@ -65,11 +65,20 @@ impl Debug for ParsedTag {
   }
 }
 
+/// vaucluse-atlas patch: the hasher state of the attribute maps of every tag.
+fn attribute_hasher() -> ahash::RandomState {
+  static STATE: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+  STATE.get_or_init(ahash::RandomState::new).clone()
+}
+
 // While not valid, attributes in closing tags still need to be parsed (and then discarded) as attributes e.g. `</div x=">">`, which is why this function is used for both opening and closing tags.
 // TODO Use generics to create version that doesn't create an AHashMap.
 pub fn parse_tag(code: &mut Code) -> ParsedTag {
   let elem_name = parse_tag_name(code);
-  let mut attributes = AHashMap::default();
+  // vaucluse-atlas patch: one hasher state for every tag, cloned, instead of a new one per tag
+  // (`AHashMap::default`), which mixed seeds and bumped a counter shared by every thread. The
+  // output does not depend on it: attributes are written sorted by name.
+  let mut attributes = AHashMap::with_hasher(attribute_hasher());
   let self_closing;
   loop {
     // At the beginning of this loop, the last parsed unit was either the tag name or an attribute (including its value, if it had one).
