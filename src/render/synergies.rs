@@ -459,11 +459,6 @@ impl Ctx<'_> {
             .flat_map(|all| strongest(&self.an.opportunities, all, INDEX_PER_KIND_LIMIT))
             .collect();
         index_items.sort_unstable();
-        let all: Vec<Value> = index_items
-            .iter()
-            .map(|&o| value(o))
-            .chain(editorial.iter().cloned())
-            .collect();
         let total_all = self.an.opportunities.len() + site.opportunities.len();
         let mut kinds: Vec<Value> = OpportunityKind::ALL
             .iter()
@@ -513,22 +508,36 @@ impl Ctx<'_> {
             })
             .collect();
         let filters = object!({"types": kinds.clone(), "villes": city_filters, "strategies": strategy_filters});
+
+        let shared = Arc::new((filters, editorial));
+        // The index lists the strongest of each kind, then the editorial ones: built when
+        // rendered, among the biggest pages.
+        let index_shared = Arc::clone(&shared);
+        let index_size = value_size(&shared.0)
+            + opportunity_cards_size(index_items.iter().map(|&o| &self.an.opportunities[o]))
+            + shared.1.iter().map(value_size).sum::<usize>();
         let mut pages = vec![Page {
-            later: None,
+            later: later(index_size, move || {
+                let all: Vec<Value> = index_items
+                    .iter()
+                    .map(|&o| value(o))
+                    .chain(index_shared.1.iter().cloned())
+                    .collect();
+                object!({
+                    "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", json!([])),
+                    "filtres": index_shared.0.clone(),
+                    "filtre": null,
+                    "opportunites": all,
+                    "nb_opportunites": total_all,
+                })
+            }),
             search: None,
             case: None,
             url: "opportunites/".into(),
             output: "opportunites/index.html".into(),
             template: "opportunites.html",
-            context: object!({
-                "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", json!([])),
-                "filtres": filters.clone(),
-                "filtre": null,
-                "opportunites": all,
-                "nb_opportunites": total_all,
-            }),
+            context: Value::Null,
         }];
-        let shared = Arc::new((filters, editorial));
         for (k, kind) in kinds.iter().enumerate() {
             let slug = kind["slug"].as_str().unwrap_or_default();
             let (items, total): (Box<dyn FnOnce() -> Vec<Value> + Send + 's>, usize) =
