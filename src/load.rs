@@ -122,55 +122,75 @@ pub fn load_site_cached(
         ..LoadedSite::default()
     };
 
-    site.config = load_yaml_file(root, &root.join(CONFIG_FILE), &mut diagnostics);
-    if let Some(config) = &site.config
-        && let Some(introduction) = &config.value.introduction
-    {
-        // The text starts on the line after `introduction: |` (or on it).
-        let line = config
-            .file
-            .text
-            .lines()
-            .position(|l| l.starts_with("introduction:"))
-            .map_or(1, |index| index + 2);
-        if let Err(error) = check_nesting(&config.file, introduction, line) {
-            diagnostics.push(error);
-        }
-    }
-
-    let referential = root.join(REFERENTIAL_DIR);
-    site.strategies = load_yaml_file(root, &referential.join("strategies.yaml"), &mut diagnostics);
-    site.channels = load_yaml_file(root, &referential.join("canaux.yaml"), &mut diagnostics);
-    site.publics = load_yaml_file(root, &referential.join("publics.yaml"), &mut diagnostics);
-    site.epcis = load_yaml_file(
-        root,
-        &referential.join("intercommunalites.yaml"),
-        &mut diagnostics,
+    // The configuration and the referential (a few small files, one after the other) are read
+    // while the city cards and case studies are, on the other threads; their messages come
+    // first, as before.
+    let (referential, content) = rayon::join(
+        || {
+            let mut diagnostics = Vec::new();
+            let config: Option<Parsed<SiteConfig>> =
+                load_yaml_file(root, &root.join(CONFIG_FILE), &mut diagnostics);
+            if let Some(config) = &config
+                && let Some(introduction) = &config.value.introduction
+            {
+                // The text starts on the line after `introduction: |` (or on it).
+                let line = config
+                    .file
+                    .text
+                    .lines()
+                    .position(|l| l.starts_with("introduction:"))
+                    .map_or(1, |index| index + 2);
+                if let Err(error) = check_nesting(&config.file, introduction, line) {
+                    diagnostics.push(error);
+                }
+            }
+            let referential = root.join(REFERENTIAL_DIR);
+            let strategies =
+                load_yaml_file(root, &referential.join("strategies.yaml"), &mut diagnostics);
+            let channels = load_yaml_file(root, &referential.join("canaux.yaml"), &mut diagnostics);
+            let publics = load_yaml_file(root, &referential.join("publics.yaml"), &mut diagnostics);
+            let epcis = load_yaml_file(
+                root,
+                &referential.join("intercommunalites.yaml"),
+                &mut diagnostics,
+            );
+            (config, strategies, channels, publics, epcis, diagnostics)
+        },
+        || {
+            let mut diagnostics = Vec::new();
+            let city_paths = collect_files(
+                root,
+                &root.join(CITIES_DIR),
+                &["yaml", "yml"],
+                &mut diagnostics,
+            );
+            let case_paths = collect_files(root, &root.join(CASES_DIR), &["md"], &mut diagnostics);
+            let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
+                .par_iter()
+                .map(|path| crate::incremental::cached(cache, path, || load_city(root, path)))
+                .collect();
+            let cases: Vec<Result<LoadedCase, Vec<Diagnostic>>> = case_paths
+                .par_iter()
+                .map(|path| crate::incremental::cached(cache, path, || load_case(root, path)))
+                .collect();
+            (cities, cases, diagnostics)
+        },
     );
-
-    let city_paths = collect_files(
-        root,
-        &root.join(CITIES_DIR),
-        &["yaml", "yml"],
-        &mut diagnostics,
-    );
-    let case_paths = collect_files(root, &root.join(CASES_DIR), &["md"], &mut diagnostics);
-
-    let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
-        .par_iter()
-        .map(|path| crate::incremental::cached(cache, path, || load_city(root, path)))
-        .collect();
+    let (config, strategies, channels, publics, epcis, mut referential_diagnostics) = referential;
+    site.config = config;
+    site.strategies = strategies;
+    site.channels = channels;
+    site.publics = publics;
+    site.epcis = epcis;
+    diagnostics.append(&mut referential_diagnostics);
+    let (cities, cases, mut content_diagnostics) = content;
+    diagnostics.append(&mut content_diagnostics);
     for result in cities {
         match result {
             Ok(city) => site.cities.push(city),
             Err(mut errors) => diagnostics.append(&mut errors),
         }
     }
-
-    let cases: Vec<Result<LoadedCase, Vec<Diagnostic>>> = case_paths
-        .par_iter()
-        .map(|path| crate::incremental::cached(cache, path, || load_case(root, path)))
-        .collect();
     for result in cases {
         match result {
             Ok(case) => site.cases.push(case),
