@@ -468,7 +468,8 @@ fn pairs_of(list: &[usize]) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// The links between cities as they are found, each pair of cities with a place in a table
-/// of `count × count` (a lookup in a map for each pair was most of the analysis).
+/// of `count × count` (a lookup in a map for each pair was most of the analysis; the table
+/// is 0.2 MB for 151 cities, 6 MB for 890).
 struct Pairs {
     count: usize,
     /// Where a pair's link is in `links`, `usize::MAX` when it has none yet.
@@ -673,7 +674,8 @@ fn opportunities(site: &Site, ix: &Indexes) -> Vec<Opportunity> {
     // study shows them doing together; and by neighbours of different intercommunalities.
     //
     // The distance between two cities, computed once (not once per strategy they share); NaN
-    // when one has no coordinates.
+    // when one has no coordinates. A table of cities × cities: 0.2 MB for Vaucluse's 151
+    // communes, 6 MB for the 890 of the largest department.
     let count = site.cities.len();
     let mut distances = vec![f64::NAN; count * count];
     for (a, ca) in site.cities.iter().enumerate() {

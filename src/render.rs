@@ -610,9 +610,10 @@ pub fn render_site_cached(
     let excluded = search::exclusions();
     let clocks = StepClocks::default();
     let failures: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());
-    // The pages whose context is already built, biggest first, then the others: a listing of
-    // thousands of case studies started last would be rendered by one thread while the
-    // others wait. (The order of rendering changes no file.)
+    // The biggest pages first, by the size of their context or, for a context built in the
+    // pass, the size it announces ([`Later`]): a listing of thousands of case studies started
+    // last would be rendered by one thread while the others wait. (The order of rendering
+    // changes no file.)
     let mut in_order: Vec<&mut Page> = pages.iter_mut().collect();
     in_order.sort_by_cached_key(|page| std::cmp::Reverse(announced_size(page)));
     in_order

@@ -252,9 +252,9 @@ impl Ctx<'_> {
             .clone()
     }
 
-    /// The title and the sentence of a computed opportunity, before typography: all that
-    /// `donnees/opportunites.csv` needs of one (most are on no page, and their full values
-    /// with case-study cards are not built for it).
+    /// The title and the sentence of a computed opportunity, before typography. The title is
+    /// all that `donnees/opportunites.csv` needs of one (most are on no page, and their full
+    /// values with case-study cards are not built for it).
     fn opportunity_sentences(&self, o: &Opportunity) -> (String, String) {
         let site = self.site;
         let names: Vec<String> = o
@@ -838,10 +838,16 @@ impl Ctx<'_> {
                     .map(|e| site.epcis[e].slug.clone())
                     .unwrap_or_default(),
                 o.distance_km.map(|d| format!("{d:.1}")).unwrap_or_default(),
+                // A case study about two cities inspires from both: listed once.
                 o.inspirations
                     .iter()
                     .map(|&(c, _)| site.cases[c].slug.as_str())
-                    .collect::<Vec<_>>()
+                    .fold(Vec::new(), |mut slugs, slug| {
+                        if !slugs.contains(&slug) {
+                            slugs.push(slug);
+                        }
+                        slugs
+                    })
                     .join(" "),
                 typography(&self.opportunity_sentences(o).0).replace('\u{202f}', " "),
             ];

@@ -48,7 +48,8 @@ enum SortType {
 }
 
 /// Results from processing a single page in parallel.
-/// Contains the word map, filter entries, and encoded page data for one page.
+/// Contains the page's words (vaucluse-atlas patch: packed, and a map of its meta fields'
+/// words), filter entries, and encoded page data for one page.
 struct PageProcessingResult {
     /// vaucluse-atlas patch: the page's words as packed, merged as they are
     /// ([`WordMap::merge_page`]), and a map of the words of its meta fields only.
@@ -161,7 +162,8 @@ pub async fn build_indexes(
     let meta_fields_ref = meta.meta_fields.clone();
     let language_ref = language.clone();
 
-    // Process pages in parallel - each page builds its own word map
+    // Process pages in parallel - each page builds the word map of its meta fields
+    // (vaucluse-atlas patch: its other words are merged as they were packed, `merge_page`)
     // vaucluse-atlas patch: pages are processed and merged a chunk at a time, so that the
     // results of all pages are never held at once next to the pages (the peak memory of a
     // large site); chunks are merged in page order, as before.
