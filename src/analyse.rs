@@ -507,6 +507,9 @@ impl Pairs {
     }
 }
 
+/// Adds `item` to `smallest`, sorted and without duplicates, if it is among its `limit`
+/// smallest items: what sorting every item ever added, removing duplicates and keeping the
+/// first `limit` would give.
 fn keep_smallest<T: Ord>(smallest: &mut Vec<T>, item: T, limit: usize) {
     if let Err(position) = smallest.binary_search(&item)
         && position < limit

@@ -513,9 +513,12 @@ impl Ctx<'_> {
         // The index lists the strongest of each kind, then the editorial ones: built when
         // rendered, among the biggest pages.
         let index_shared = Arc::clone(&shared);
-        let index_size = value_size(&shared.0)
+        // The sizes every page announces: its filters, and the editorial cards it lists.
+        let filters_size = value_size(&shared.0);
+        let editorial_size: usize = shared.1.iter().map(value_size).sum();
+        let index_size = filters_size
             + opportunity_cards_size(index_items.iter().map(|&o| &self.an.opportunities[o]))
-            + shared.1.iter().map(value_size).sum::<usize>();
+            + editorial_size;
         let mut pages = vec![Page {
             later: later(index_size, move || {
                 let all: Vec<Value> = index_items
@@ -566,12 +569,12 @@ impl Ctx<'_> {
             let shared = Arc::clone(&shared);
             let (kind, slug, nom, page_url) =
                 (kind.clone(), slug.to_string(), nom.to_string(), url.clone());
-            let size = value_size(&shared.0)
+            let size = filters_size
                 + match shown_on_kind_pages.get(k) {
                     Some(shown) => {
                         opportunity_cards_size(shown.iter().map(|&o| &self.an.opportunities[o]))
                     }
-                    None => shared.1.iter().map(value_size).sum(),
+                    None => editorial_size,
                 };
             pages.push(Page {
                 later: later(size, move || {
@@ -596,7 +599,7 @@ impl Ctx<'_> {
             let url = format!("opportunites/villes/{slug}/");
             let shared = Arc::clone(&shared);
             let page_url = url.clone();
-            let size = value_size(&shared.0)
+            let size = filters_size
                 + opportunity_cards_size(
                     (self.an.opportunities_by_city[city].iter())
                         .take(CITY_PAGE_LIMIT)
