@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
-use serde_json::Value;
+use tera::Value;
 
 use crate::analyse::Analysis;
 use crate::diagnostic::{Diagnostic, display_path};
@@ -507,45 +507,79 @@ impl PageCache {
     }
 }
 
-/// Hashes a JSON value by walking it: page contexts of a large atlas weigh hundreds of
-/// megabytes in all, and serializing them only to hash them would cost seconds.
+/// Hashes a context value by walking it: page contexts of a large atlas weigh hundreds of
+/// megabytes in all, and serializing them only to hash them would cost seconds. A map's
+/// entries are hashed each on their own and summed: its order of iteration depends on how it
+/// was built, the page it gives does not.
 fn hash_value(value: &Value, hasher: &mut FastHasher) {
-    match value {
-        Value::Null => hasher.write_u8(0),
-        Value::Bool(b) => hasher.write_u8(1 + u8::from(*b)),
-        Value::Number(n) => {
-            hasher.write_u8(3);
-            if let Some(i) = n.as_i64() {
-                hasher.write_u8(0);
-                hasher.write_u64(i as u64);
-            } else if let Some(u) = n.as_u64() {
-                hasher.write_u8(1);
-                hasher.write_u64(u);
-            } else {
-                hasher.write_u8(2);
-                hasher.write_u64(n.as_f64().map_or(0, f64::to_bits));
+    use tera::value::ValueKind;
+    match value.kind() {
+        ValueKind::Undefined => hasher.write_u8(0),
+        ValueKind::None => hasher.write_u8(1),
+        ValueKind::Bool => hasher.write_u8(2 + u8::from(value.is_truthy())),
+        ValueKind::U64 | ValueKind::I64 | ValueKind::U128 | ValueKind::I128 | ValueKind::F64 => {
+            hasher.write_u8(4);
+            match value.as_number() {
+                Some(tera::Number::Integer(i)) => {
+                    hasher.write_u8(0);
+                    hasher.write(&i.to_le_bytes());
+                }
+                Some(tera::Number::Float(f)) => {
+                    hasher.write_u8(1);
+                    hasher.write_u64(f.to_bits());
+                }
+                // `Number` is non-exhaustive too.
+                _ => hasher.write_u8(2),
             }
         }
-        Value::String(text) => {
-            hasher.write_u8(4);
+        ValueKind::String => {
+            let text = value.as_str().unwrap_or_default();
+            hasher.write_u8(5 + u8::from(value.is_safe()));
             hasher.write_u64(text.len() as u64);
             hasher.write(text.as_bytes());
         }
-        Value::Array(items) => {
-            hasher.write_u8(5);
+        ValueKind::Array => {
+            let items = value.as_array().unwrap_or_default();
+            hasher.write_u8(7);
             hasher.write_u64(items.len() as u64);
             for item in items {
                 hash_value(item, hasher);
             }
         }
-        Value::Object(map) => {
-            hasher.write_u8(6);
-            hasher.write_u64(map.len() as u64);
-            for (key, item) in map {
-                hasher.write_u64(key.len() as u64);
-                hasher.write(key.as_bytes());
-                hash_value(item, hasher);
+        ValueKind::Map => {
+            hasher.write_u8(8);
+            let mut entries: u64 = 0;
+            let mut length: u64 = 0;
+            for (key, item) in value.as_map().into_iter().flatten() {
+                let mut entry = FastHasher::default();
+                let text;
+                let key = match key.as_str() {
+                    Some(key) => key,
+                    None => {
+                        text = key.to_string();
+                        &text
+                    }
+                };
+                entry.write_u64(key.len() as u64);
+                entry.write(key.as_bytes());
+                hash_value(item, &mut entry);
+                entries = entries.wrapping_add(entry.finish());
+                length += 1;
             }
+            hasher.write_u64(length);
+            hasher.write_u64(entries);
+        }
+        ValueKind::Bytes => {
+            let bytes = value.as_bytes().unwrap_or_default();
+            hasher.write_u8(9);
+            hasher.write_u64(bytes.len() as u64);
+            hasher.write(bytes);
+        }
+        // `ValueKind` is non-exhaustive: a kind Tera adds later is told apart by its name.
+        _ => {
+            hasher.write_u8(10);
+            hasher.write(value.name().as_bytes());
+            hasher.write(value.to_string().as_bytes());
         }
     }
 }
@@ -651,8 +685,22 @@ mod tests {
             hash_value(v, &mut hasher);
             hasher.finish()
         };
-        let a = serde_json::json!({"a": ["x", 1, 1.5, null, true], "b": {"c": "d"}});
+        let value = |json: serde_json::Value| Value::from_serializable(&json);
+        let a = value(serde_json::json!({"a": ["x", 1, 1.5, null, true], "b": {"c": "d"}}));
         assert_eq!(hash(&a), hash(&a.clone()));
+        // The same entries put in another order: the same hash.
+        let mut forward = tera::Map::default();
+        let mut backward = tera::Map::default();
+        for i in 0..100u64 {
+            forward.insert(tera::value::Key::from(format!("k{i}")), Value::from(i));
+            backward.insert(
+                tera::value::Key::from(format!("k{}", 99 - i)),
+                Value::from(99 - i),
+            );
+        }
+        assert_eq!(hash(&Value::from(forward)), hash(&Value::from(backward)));
+        // An escaped string and a safe one give different pages.
+        assert_ne!(hash(&Value::from("<b>")), hash(&Value::safe_string("<b>")));
         for other in [
             serde_json::json!({"a": ["x", 1, 1.5, null, false], "b": {"c": "d"}}),
             serde_json::json!({"a": ["x", 1, 1.5, null, true], "b": {"c": "e"}}),
@@ -661,9 +709,9 @@ mod tests {
             serde_json::json!({"a": [["x", 1], 1.5, null, true], "b": {"c": "d"}}),
             serde_json::json!({"a": ["x", 1, 1.5, null, true], "b": {"cd": ""}}),
         ] {
-            assert_ne!(hash(&a), hash(&other), "{other}");
+            assert_ne!(hash(&a), hash(&value(other.clone())), "{other}");
         }
-        let long = |c: char| Value::String(std::iter::repeat_n(c, 1000).collect());
+        let long = |c: char| Value::from(std::iter::repeat_n(c, 1000).collect::<String>());
         assert_ne!(hash(&long('a')), hash(&long('b')));
     }
 
@@ -672,8 +720,15 @@ mod tests {
         let cache = Cache::new();
         let pages = cache.pages();
         cache.begin();
-        let site = pages.site_key(&serde_json::json!({"titre": "A"}), true);
-        let key = pages.key("a.html", &serde_json::json!({"x": 1}), site);
+        let site = pages.site_key(
+            &Value::from_serializable(&serde_json::json!({"titre": "A"})),
+            true,
+        );
+        let key = pages.key(
+            "a.html",
+            &Value::from_serializable(&serde_json::json!({"x": 1})),
+            site,
+        );
         assert_eq!(pages.get("a/index.html", key), None);
         pages.put("a/index.html", key, b"page");
         assert_eq!(
@@ -686,10 +741,21 @@ mod tests {
         );
         cache.begin();
         assert_eq!(pages.get("a/index.html", key), Some(b"page".to_vec()));
-        let other = pages.key("a.html", &serde_json::json!({"x": 2}), site);
+        let other = pages.key(
+            "a.html",
+            &Value::from_serializable(&serde_json::json!({"x": 2})),
+            site,
+        );
         assert_eq!(pages.get("a/index.html", other), None);
-        let other_site = pages.site_key(&serde_json::json!({"titre": "B"}), true);
-        let other = pages.key("a.html", &serde_json::json!({"x": 1}), other_site);
+        let other_site = pages.site_key(
+            &Value::from_serializable(&serde_json::json!({"titre": "B"})),
+            true,
+        );
+        let other = pages.key(
+            "a.html",
+            &Value::from_serializable(&serde_json::json!({"x": 1})),
+            other_site,
+        );
         assert_eq!(pages.get("a/index.html", other), None);
         assert_eq!(cache.finish(true).reused, 1);
         // A page no build asked for is dropped.

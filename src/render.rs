@@ -4,87 +4,68 @@
 //! in memory, in a stable order, so that the write stage can swap it in atomically and the
 //! same input always gives the same bytes.
 
-/// A JSON object written like `object!({"key": value, …})`, whose values are moved in
-/// (`Value::from`) where `json!` serialises each one into a copy and drops it. Page contexts
-/// embed lists of values already built (case summaries, opportunities, map rows): through
-/// `json!` every one was copied field by field, a twentieth of the real atlas's build. A value
-/// may be a nested `{…}` object or `[…]` array, `null`, or any expression: moved in when it
-/// converts into a `Value` (`From`), serialised as `json!` does otherwise (a borrowed string, an
-/// enum): see [`ContextValue`].
+/// A page context's map written like `object!({"key": value, …})`, in Tera's values
+/// ([`values::context`]); [`json_object!`] writes the same in `serde_json`'s, for open-data
+/// files. Values are moved in where `json!` would serialise each one into a copy and drop
+/// it: page contexts embed values already built (case-study cards, opportunities, map rows).
+/// A value may be a nested `{…}` object or `[…]` array, `null`, or any expression: moved in
+/// when it converts (`IntoContext`, or `From` for JSON), serialised as `json!` does otherwise
+/// (a borrowed number, an enum): see [`values::context::ContextValue`].
 macro_rules! object {
-    ({ $($body:tt)* }) => {{
+    ({ $($body:tt)* }) => { value_tree!(context; { $($body)* }) };
+}
+
+/// [`object!`] for open-data files, in `serde_json`'s values ([`values::json`]).
+macro_rules! json_object {
+    ({ $($body:tt)* }) => { value_tree!(json; { $($body)* }) };
+}
+
+/// The rules of [`object!`] and [`json_object!`], for the values of `render::values::$kind`.
+macro_rules! value_tree {
+    ($kind:ident; { $($body:tt)* }) => {{
         #[allow(unused_mut)]
-        let mut map = serde_json::Map::new();
-        object!(@entries map $($body)*);
-        serde_json::Value::Object(map)
+        let mut map = $crate::render::values::$kind::map();
+        value_tree!(@entries $kind map $($body)*);
+        $crate::render::values::$kind::object(map)
     }};
-    (@entries $map:ident) => {};
-    (@entries $map:ident $key:literal : { $($inner:tt)* } $(, $($rest:tt)*)?) => {
-        $map.insert(String::from($key), object!({ $($inner)* }));
-        object!(@entries $map $($($rest)*)?);
+    (@entries $kind:ident $map:ident) => {};
+    (@entries $kind:ident $map:ident $key:literal : { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $crate::render::values::$kind::insert(&mut $map, $key, value_tree!($kind; { $($inner)* }));
+        value_tree!(@entries $kind $map $($($rest)*)?);
     };
-    (@entries $map:ident $key:literal : [ $($items:tt)* ] $(, $($rest:tt)*)?) => {
+    (@entries $kind:ident $map:ident $key:literal : [ $($items:tt)* ] $(, $($rest:tt)*)?) => {
         #[allow(unused_mut)]
-        let mut items = Vec::new();
-        object!(@items items $($items)*);
-        $map.insert(String::from($key), serde_json::Value::Array(items));
-        object!(@entries $map $($($rest)*)?);
+        let mut items: Vec<$crate::render::values::$kind::Value> = Vec::new();
+        value_tree!(@items $kind items $($items)*);
+        $crate::render::values::$kind::insert(&mut $map, $key, items.into());
+        value_tree!(@entries $kind $map $($($rest)*)?);
     };
-    (@entries $map:ident $key:literal : null $(, $($rest:tt)*)?) => {
-        $map.insert(String::from($key), serde_json::Value::Null);
-        object!(@entries $map $($($rest)*)?);
+    (@entries $kind:ident $map:ident $key:literal : null $(, $($rest:tt)*)?) => {
+        $crate::render::values::$kind::insert(&mut $map, $key, $crate::render::values::$kind::null());
+        value_tree!(@entries $kind $map $($($rest)*)?);
     };
-    (@entries $map:ident $key:literal : $value:expr $(, $($rest:tt)*)?) => {
-        $map.insert(String::from($key), object!(@value $value));
-        object!(@entries $map $($($rest)*)?);
+    (@entries $kind:ident $map:ident $key:literal : $value:expr $(, $($rest:tt)*)?) => {
+        $crate::render::values::$kind::insert(&mut $map, $key, value_tree!(@value $kind $value));
+        value_tree!(@entries $kind $map $($($rest)*)?);
     };
-    (@value $value:expr) => {{
+    (@value $kind:ident $value:expr) => {{
         #[allow(unused_imports)]
-        use $crate::render::{ContextValueByMove as _, ContextValueBySerde as _};
-        $crate::render::ContextValue($value).context_value()
+        use $crate::render::values::$kind::{ByMove as _, BySerde as _};
+        $crate::render::values::$kind::ContextValue($value).context_value()
     }};
-    (@items $items:ident) => {};
-    (@items $items:ident { $($inner:tt)* } $(, $($rest:tt)*)?) => {
-        $items.push(object!({ $($inner)* }));
-        object!(@items $items $($($rest)*)?);
+    (@items $kind:ident $items:ident) => {};
+    (@items $kind:ident $items:ident { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $items.push(value_tree!($kind; { $($inner)* }));
+        value_tree!(@items $kind $items $($($rest)*)?);
     };
-    (@items $items:ident null $(, $($rest:tt)*)?) => {
-        $items.push(serde_json::Value::Null);
-        object!(@items $items $($($rest)*)?);
+    (@items $kind:ident $items:ident null $(, $($rest:tt)*)?) => {
+        $items.push($crate::render::values::$kind::null());
+        value_tree!(@items $kind $items $($($rest)*)?);
     };
-    (@items $items:ident $item:expr $(, $($rest:tt)*)?) => {
-        $items.push(object!(@value $item));
-        object!(@items $items $($($rest)*)?);
+    (@items $kind:ident $items:ident $item:expr $(, $($rest:tt)*)?) => {
+        $items.push(value_tree!(@value $kind $item));
+        value_tree!(@items $kind $items $($($rest)*)?);
     };
-}
-
-/// A value on its way into [`object!`]: moved when it converts into a `Value`, serialised
-/// otherwise. The choice is made by method resolution (the "autoref specialisation" of
-/// dtolnay's case studies): `ContextValue(v).context_value()` finds [`ContextValueByMove`],
-/// which takes `self`, when `T: Into<Value>`; only if it does not apply is the receiver
-/// borrowed, which finds [`ContextValueBySerde`].
-pub(crate) struct ContextValue<T>(pub T);
-
-pub(crate) trait ContextValueByMove {
-    fn context_value(self) -> Value;
-}
-
-impl<T: Into<Value>> ContextValueByMove for ContextValue<T> {
-    fn context_value(self) -> Value {
-        self.0.into()
-    }
-}
-
-pub(crate) trait ContextValueBySerde {
-    fn context_value(&self) -> Value;
-}
-
-impl<T: serde::Serialize> ContextValueBySerde for ContextValue<T> {
-    fn context_value(&self) -> Value {
-        // What `json!` does with every value; a value that cannot be serialised (a map with
-        // non-string keys) becomes null, as `json!` would panic: none of ours can.
-        serde_json::to_value(&self.0).unwrap_or(Value::Null)
-    }
 }
 
 mod actors;
@@ -94,6 +75,7 @@ mod map;
 mod observatory;
 mod opendata;
 mod search;
+pub(crate) mod values;
 /// Indexed pages from which the search index is split in two (see `render/search.rs`).
 pub use search::SPLIT_FROM as SEARCH_INDEX_SPLIT_FROM;
 pub(crate) mod single;
@@ -108,7 +90,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use values::context::{IntoContext, Value, field, set};
 
 use crate::analyse::{Analysis, Indexes, Opportunity};
 use crate::diagnostic::{Diagnostic, closest, did_you_mean, display_path, quoted};
@@ -294,7 +276,7 @@ fn tera_message(error: &tera::Error) -> String {
 /// pages never live at once.
 type LaterContext<'a> = Box<dyn FnOnce() -> Value + Send + 'a>;
 
-/// A context built later, and about how many values it will hold ([`value_size`]): the pass
+/// A context built later, and about how many values it will hold ([`values::context::size`]): the pass
 /// renders the biggest pages first, and a listing of hundreds of cards built later must not
 /// be started last, by one thread while the others wait.
 struct Later<'a> {
@@ -587,13 +569,16 @@ pub fn render_site_cached(
         .map(|index| ctx.url(&format!("{}/", search::bundle_dir(index))))
         .collect();
     if let Some(page) = pages.iter_mut().find(|p| p.template == "recherche.html") {
-        page.context["pagefind_fusion"] = json!(merged.join(" "));
+        set(
+            &mut page.context,
+            [("pagefind_fusion", merged.join(" ").into_context())],
+        );
     }
     let minify_config = minify_config();
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
     // Converted once: Tera values share their maps and lists, so every page gets it for free.
-    let site_for_templates = tera::Value::from_serializable(&site_value);
+    let site_for_templates = site_value.clone();
     timings.pages += clock.take();
 
     // One parallel pass over the pages: context (case studies), template, minification, the
@@ -713,45 +698,9 @@ pub fn render_site_cached(
     Ok(Rendered { timings })
 }
 
-/// How many values `value` holds, itself included: the size of a context, to render the
-/// biggest pages first.
-fn value_size(value: &Value) -> usize {
-    1 + match value {
-        Value::Array(items) => items.iter().map(value_size).sum(),
-        Value::Object(map) => map.values().map(value_size).sum(),
-        _ => 0,
-    }
-}
-
 /// How many values a page's context holds, or will hold when it is built later.
 fn announced_size(page: &Page) -> usize {
-    value_size(&page.context) + page.later.as_ref().map_or(0, |later| later.size)
-}
-
-/// A page's context value as Tera's value, moved instead of serialised: the same value as
-/// `tera::Value::from_serializable` (same number types, strings to escape, maps with string
-/// keys) without going through serde for every field of every page.
-fn template_value(value: Value) -> tera::Value {
-    match value {
-        Value::Null => tera::Value::from(()),
-        Value::Bool(b) => b.into(),
-        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => u.into(),
-            (None, Some(i)) => i.into(),
-            (None, None) => n.as_f64().unwrap_or(f64::NAN).into(),
-        },
-        Value::String(s) => s.as_str().into(),
-        Value::Array(items) => items
-            .into_iter()
-            .map(template_value)
-            .collect::<Vec<tera::Value>>()
-            .into(),
-        Value::Object(map) => map
-            .into_iter()
-            .map(|(key, value)| (key, template_value(value)))
-            .collect::<std::collections::BTreeMap<String, tera::Value>>()
-            .into(),
-    }
+    values::context::size(&page.context) + page.later.as_ref().map_or(0, |later| later.size)
 }
 
 /// The options of minify-html for every page (the full build and `serve`'s single pages).
@@ -779,14 +728,22 @@ fn verbatim_placeholder(index: usize) -> String {
 }
 
 /// Replaces the [`VERBATIM`] strings of a page's context by placeholders; returns them in
-/// placeholder order.
-fn take_verbatim(context: &mut Value) -> Vec<String> {
+/// placeholder order (Tera's strings: shared, not copied).
+fn take_verbatim(context: &mut Value) -> Vec<Value> {
     let mut taken = Vec::new();
     for [object, key] in VERBATIM {
-        if let Some(Value::String(text)) = context.get_mut(object).and_then(|o| o.get_mut(key)) {
-            let placeholder = verbatim_placeholder(taken.len());
-            taken.push(std::mem::replace(text, placeholder));
-        }
+        let Some(mut inner) = field(context, object).cloned() else {
+            continue;
+        };
+        let Some(text) = field(&inner, key).filter(|text| text.is_string()).cloned() else {
+            continue;
+        };
+        set(
+            &mut inner,
+            [(key, verbatim_placeholder(taken.len()).into_context())],
+        );
+        set(context, [(object, inner)]);
+        taken.push(text);
     }
     taken
 }
@@ -795,7 +752,7 @@ fn take_verbatim(context: &mut Value) -> Vec<String> {
 /// place of its placeholder. A theme that did not print a placeholder exactly once as it is
 /// (escaped it, printed it twice, through a filter) gets its page as before: the strings put
 /// back into the HTML, escaped where the placeholder was, and the whole page minified.
-fn minify_with_verbatim(html: String, verbatim: &[String], config: &minify_html::Cfg) -> Vec<u8> {
+fn minify_with_verbatim(html: String, verbatim: &[&str], config: &minify_html::Cfg) -> Vec<u8> {
     if verbatim.is_empty() {
         return minify_html::minify(html.as_bytes(), config);
     }
@@ -824,7 +781,7 @@ fn minify_with_verbatim(html: String, verbatim: &[String], config: &minify_html:
 
 /// `minified` with each placeholder, found exactly once, replaced by its string; `None` if
 /// one is missing or repeated.
-fn splice(minified: &[u8], placeholders: &[String], verbatim: &[String]) -> Option<Vec<u8>> {
+fn splice(minified: &[u8], placeholders: &[String], verbatim: &[&str]) -> Option<Vec<u8>> {
     let mut found: Vec<(usize, usize)> = Vec::with_capacity(placeholders.len());
     for (index, placeholder) in placeholders.iter().enumerate() {
         let finder = memchr::memmem::Finder::new(placeholder.as_bytes());
@@ -836,7 +793,7 @@ fn splice(minified: &[u8], placeholders: &[String], verbatim: &[String]) -> Opti
         found.push((at, index));
     }
     found.sort_unstable();
-    let extra: usize = verbatim.iter().map(String::len).sum();
+    let extra: usize = verbatim.iter().map(|text| text.len()).sum();
     let mut out = Vec::with_capacity(minified.len() + extra);
     let mut from = 0;
     for (at, index) in found {
@@ -947,16 +904,18 @@ fn render_page(
             ctx.case_context(index, &html)
         }
         (None, Some(later)) => {
-            let mut built = (later.build)();
+            let built = (later.build)();
             // What was added before rendering (the small maps) goes on top.
-            if let (Value::Object(map), Value::Object(added)) =
-                (&mut built, std::mem::take(&mut page.context))
-            {
-                map.extend(added);
+            match std::mem::replace(&mut page.context, Value::none()).into_map() {
+                Some(added) if built.is_map() => {
+                    let mut map = built.into_map().unwrap_or_default();
+                    map.extend(added);
+                    Value::from(map)
+                }
+                _ => built,
             }
-            built
         }
-        (None, None) => std::mem::take(&mut page.context),
+        (None, None) => std::mem::replace(&mut page.context, Value::none()),
     };
     if let Some((kind, _)) = page.search {
         search::set_result_type(&mut page_context, kind);
@@ -983,10 +942,12 @@ fn render_page(
     };
     let mut context = tera::Context::new();
     context.insert_value("site", site_for_templates.clone());
-    if let Value::Object(map) = page_context {
-        for (key, value) in map {
-            context.insert_value(key, template_value(value));
-        }
+    for (key, value) in page_context.into_map().unwrap_or_default() {
+        let key: std::borrow::Cow<'static, str> = match key {
+            tera::value::Key::Str(key) => key.into(),
+            key => key.to_string().into(),
+        };
+        context.insert_value(key, value);
     }
     let html = theme
         .tera
@@ -1010,7 +971,10 @@ fn render_page(
     clocks.add(&clocks.templates, started);
     let started = Instant::now();
     let bytes = match minify {
-        Some(config) => minify_with_verbatim(html, &verbatim, config),
+        Some(config) => {
+            let verbatim: Vec<&str> = verbatim.iter().filter_map(Value::as_str).collect();
+            minify_with_verbatim(html, &verbatim, config)
+        }
         None => html.into_bytes(),
     };
     if let Some((pages, key)) = cached {
@@ -1151,8 +1115,8 @@ struct Ctx<'a> {
     ix: &'a Indexes,
     an: &'a Analysis,
     /// Values that many pages repeat (a city's link, a case study's card, an opportunity),
-    /// built once on first use and cloned after: typography and URLs are not redone for
-    /// every page that mentions them.
+    /// built once on first use and shared after (a Tera value's clone is a reference count):
+    /// typography and URLs are not redone, nor the card copied, for every page that lists it.
     memo: Memo,
 }
 
@@ -1230,7 +1194,7 @@ impl Ctx<'_> {
     }
 
     fn sources(&self, sources: &[SourceRef]) -> Value {
-        Value::Array(
+        Value::from(
             sources
                 .iter()
                 .enumerate()
@@ -1243,17 +1207,17 @@ impl Ctx<'_> {
                         "consulte": format_date(&s.consulte),
                     })
                 })
-                .collect(),
+                .collect::<Vec<Value>>(),
         )
     }
 
     /// Citations of a fact: numbers pointing to the page's source list.
     fn citations(&self, sources: &[usize]) -> Value {
-        Value::Array(
+        Value::from(
             sources
                 .iter()
                 .map(|i| object!({"numero": i + 1, "ancre": format!("#source-{}", i + 1)}))
-                .collect(),
+                .collect::<Vec<Value>>(),
         )
     }
 
@@ -1344,7 +1308,7 @@ impl Ctx<'_> {
                     .filter(|&s| site.strategies[s].levier == lever)
                     .map(|s| {
                         let mut link = self.strategy_link(s);
-                        link["nb_villes"] = json!(self.ix.cities_by_strategy[s].len());
+                        set(&mut link, [("nb_villes", (self.ix.cities_by_strategy[s].len()).into_context())]);
                         link
                     })
                     .collect();
@@ -1359,7 +1323,7 @@ impl Ctx<'_> {
             output: "index.html".into(),
             template: "index.html",
             context: object!({
-                "page": self.page("", &site.config.titre, &site.config.description, "accueil", json!([])),
+                "page": self.page("", &site.config.titre, &site.config.description, "accueil", Value::from(Vec::<Value>::new())),
                 "introduction": introduction,
                 "chiffres": {
                     "villes": site.cities.len(),
@@ -1395,7 +1359,7 @@ impl Ctx<'_> {
             output: "villes/index.html".into(),
             template: "villes.html",
             context: object!({
-                "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", json!([])),
+                "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", Value::from(Vec::<Value>::new())),
                 "villes_completes": complete,
                 "villes_a_completer": others,
                 "total": all.len(),
@@ -1408,19 +1372,26 @@ impl Ctx<'_> {
             .iter()
             .map(|f| {
                 let mut value = link(f.term);
-                value["detail"] = json!(f.detail.as_deref().map(typography));
-                value["lien"] = json!(f.url);
-                value["audience"] = json!(
-                    f.audience
-                        .iter()
-                        .map(|a| object!({
+                let audience: Vec<Value> = f
+                    .audience
+                    .iter()
+                    .map(|a| {
+                        object!({
                             "valeur": format_decimal(a.valeur),
                             "unite": a.unite.clone(),
                             "date": format_date(&a.date),
-                        }))
-                        .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                set(
+                    &mut value,
+                    [
+                        ("detail", f.detail.as_deref().map(typography).into_context()),
+                        ("lien", f.url.as_deref().into_context()),
+                        ("audience", audience.into_context()),
+                        ("sources", self.citations(&f.sources)),
+                    ],
                 );
-                value["sources"] = self.citations(&f.sources);
                 value
             })
             .collect()
@@ -1464,7 +1435,7 @@ impl Ctx<'_> {
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "ville.html",
-            context: Value::Null,
+            context: Value::none(),
         }
     }
 
@@ -1525,7 +1496,7 @@ impl Ctx<'_> {
             ),
         };
         object!({
-                "page": self.page(&url, &city.nom, &description, "villes", json!([self.crumb("Villes", "villes/")])),
+                "page": self.page(&url, &city.nom, &description, "villes", Value::from(vec![self.crumb("Villes", "villes/")])),
                 "ville": {
                     "nom": typography(&city.nom),
                     "slug": city.slug.clone(),
@@ -1565,7 +1536,7 @@ impl Ctx<'_> {
             output: "cas/index.html".into(),
             template: "cas_liste.html",
             context: object!({
-                "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", json!([])),
+                "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", Value::from(Vec::<Value>::new())),
                 "cas": (0..self.site.cases.len()).map(|c| self.case_summary(c)).collect::<Vec<_>>(),
             }),
         }
@@ -1580,7 +1551,7 @@ impl Ctx<'_> {
             url: url.clone(),
             output: format!("{url}index.html"),
             template: "cas.html",
-            context: Value::Null,
+            context: Value::none(),
         }
     }
 
@@ -1589,7 +1560,7 @@ impl Ctx<'_> {
         let case = &self.site.cases[index];
         let url = format!("cas/{}/", case.slug);
         object!({
-            "page": self.page(&url, &case.titre, &case.resume, "cas", json!([self.crumb("Études de cas", "cas/")])),
+            "page": self.page(&url, &case.titre, &case.resume, "cas", Value::from(vec![self.crumb("Études de cas", "cas/")])),
             "cas": {
                 "titre": typography(&case.titre),
                 "resume": typography(&case.resume),
@@ -1724,7 +1695,7 @@ impl Ctx<'_> {
                 output: format!("{list_url}index.html"),
                 template: "taxonomie.html",
                 context: object!({
-                    "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, json!([])),
+                    "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, Value::from(Vec::<Value>::new())),
                     "taxonomie": taxonomy_value.clone(),
                     "introduction": typography(taxonomy.intro),
                     "groupes": groups,
@@ -1749,8 +1720,15 @@ impl Ctx<'_> {
                                 _ => city.publics.iter().find(|f| f.term == i),
                             };
                             let mut link = self.city_link(c);
-                            link["detail"] =
-                                json!(fact.and_then(|f| f.detail.as_deref()).map(typography));
+                            set(
+                                &mut link,
+                                [(
+                                    "detail",
+                                    fact.and_then(|f| f.detail.as_deref())
+                                        .map(typography)
+                                        .into_context(),
+                                )],
+                            );
                             link
                         })
                         .collect();
@@ -1764,7 +1742,7 @@ impl Ctx<'_> {
                         (Vec::new(), 0)
                     };
                     object!({
-                        "page": self.page(&page_url, nom, definition, taxonomy_slug, json!([self.crumb(taxonomy_nom, &list_url)])),
+                        "page": self.page(&page_url, nom, definition, taxonomy_slug, Value::from(vec![self.crumb(taxonomy_nom, &list_url)])),
                         "taxonomie": taxonomy_value,
                         "terme": {
                             "nom": typography(nom),
@@ -1798,7 +1776,7 @@ impl Ctx<'_> {
                     url: url.clone(),
                     output: format!("{url}index.html"),
                     template: "terme.html",
-                    context: Value::Null,
+                    context: Value::none(),
                 });
             }
         }
@@ -1830,7 +1808,7 @@ impl Ctx<'_> {
             output: "intercommunalites/index.html".into(),
             template: "intercommunalites.html",
             context: object!({
-                "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", json!([])),
+                "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", Value::from(Vec::<Value>::new())),
                 "intercommunalites": epcis,
             }),
         }
@@ -1848,7 +1826,7 @@ impl Ctx<'_> {
             output: format!("{url}index.html"),
             template: "intercommunalite.html",
             context: object!({
-                "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", json!([self.crumb("Intercommunalités", "intercommunalites/")])),
+                "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", Value::from(vec![self.crumb("Intercommunalités", "intercommunalites/")])),
                 "epci": {
                     "nom": typography(&epci.nom),
                     "code": epci.code.clone(),
@@ -1871,7 +1849,7 @@ impl Ctx<'_> {
             output: "404.html".into(),
             template: "404.html",
             context: object!({
-                "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", json!([])),
+                "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", Value::from(Vec::<Value>::new())),
             }),
         }
     }
@@ -1894,15 +1872,6 @@ fn lever_definition(lever: Lever) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_size_of_a_context_counts_every_value() {
-        assert_eq!(value_size(&json!(null)), 1);
-        assert_eq!(value_size(&json!({"a": [1, 2], "b": null, "c": {}})), 6);
-        // A listing of many cards weighs more than a page of a few fields.
-        let listing = json!({"cas": (0..100).map(|i| json!({"titre": i})).collect::<Vec<_>>()});
-        assert!(value_size(&listing) > value_size(&json!({"titre": "x", "ville": "y"})));
-    }
 
     /// The pages whose context is built later announce about its size, so that they take
     /// their place among the biggest pages (the pass renders those first): on a generated
@@ -1936,7 +1905,7 @@ mod tests {
         for page in pages {
             let Some(later) = page.later else { continue };
             let announced = later.size;
-            let built = value_size(&(later.build)());
+            let built = values::context::size(&(later.build)());
             assert!(
                 built <= 3 * announced && announced <= 3 * built,
                 "/{}: {announced} values announced, {built} built",
@@ -1952,38 +1921,41 @@ mod tests {
 
     #[test]
     fn object_gives_the_value_of_json_and_moves_what_it_can() {
+        use serde_json::json;
         let lever = Lever::Image;
         let name = String::from("L’Isle-sur-la-Sorgue");
         let borrowed = &name;
         let nothing: Option<&str> = None;
-        let card = json!({"titre": "Une étude", "villes": ["apt", "gordes"]});
-        // The same text through both macros.
-        macro_rules! json_and_object {
+        let far = f64::NAN;
+        // The same text through the three macros.
+        macro_rules! three {
             ($($body:tt)*) => {
-                (json!($($body)*), object!($($body)*))
+                (json!($($body)*), object!($($body)*), json_object!($($body)*))
             };
         }
-        let (expected, built) = json_and_object!({
+        let (expected, built, built_json) = three!({
             "page": {"titre": "Villes", "fil": [], "section": "villes"},
             "nom": borrowed,
             "levier": lever,
             "nombre": 3,
+            "ecart": -3,
             "part": 0.25,
+            "loin": far,
             "absent": null,
             "rien": nothing,
             "liste": [{"a": 1}, "b", 2, null],
-            "cartes": vec![card.clone(), card.clone()],
+            "cartes": vec![json!({"titre": "Une étude"})],
         });
-        assert_eq!(built, expected);
-        // A built value is moved in, not copied: the string is where it was.
-        let text = String::from("le corps d’une longue étude de cas");
-        let at = text.as_ptr();
-        let moved = object!({"cas": {"contenu": text}});
-        assert_eq!(moved["cas"]["contenu"].as_str().map(str::as_ptr), Some(at));
-        let text = String::from("le corps d’une longue étude de cas");
-        let at = text.as_ptr();
-        let copied = json!({"cas": {"contenu": text}});
-        assert_ne!(copied["cas"]["contenu"].as_str().map(str::as_ptr), Some(at));
+        assert_eq!(built, Value::from_serializable(&expected));
+        assert_eq!(built_json, expected);
+        assert!(field(&built, "loin").is_some_and(Value::is_none));
+        // A card already built goes in shared, not copied: its map is the same map.
+        let card = object!({"titre": "Une étude", "villes": ["apt", "gordes"]});
+        let page = object!({"cas": [card.clone(), card.clone()], "premier": card.clone()});
+        let shared = |value: &Value| value.as_map().map(|map| map as *const tera::Map);
+        assert_eq!(shared(field(&page, "premier").unwrap()), shared(&card));
+        let listed = field(&page, "cas").and_then(Value::as_array).unwrap();
+        assert_eq!(shared(&listed[1]), shared(&card));
     }
 
     /// The two fast paths of the vendored minify-html (vendor/minify-html/PATCHES.md) keep its
@@ -2054,12 +2026,13 @@ mod tests {
         let svg = "<svg class=\"carte-svg\" viewBox=\"0 0 10 10\"><path d=\"M0 0L1 1Z\"/></svg>";
         let small = "<svg class=\"petite-carte\"><circle r=\"2\"/></svg>";
         let mut context =
-            json!({"carte": {"svg": svg, "titre": "Carte"}, "petite_carte": {"svg": small}});
+            object!({"carte": {"svg": svg, "titre": "Carte"}, "petite_carte": {"svg": small}});
         let taken = take_verbatim(&mut context);
-        assert_eq!(taken, [svg, small]);
+        assert_eq!(taken, [Value::from(svg), Value::from(small)]);
+        let taken: Vec<&str> = taken.iter().filter_map(Value::as_str).collect();
         assert_eq!(
             context,
-            json!({"carte": {"svg": "<svg data-atlas-verbatim-0></svg>", "titre": "Carte"},
+            object!({"carte": {"svg": "<svg data-atlas-verbatim-0></svg>", "titre": "Carte"},
                    "petite_carte": {"svg": "<svg data-atlas-verbatim-1></svg>"}})
         );
         let page = |first: &str, second: &str| {
@@ -2120,7 +2093,7 @@ mod tests {
 
     #[test]
     fn context_values_move_into_tera_as_serde_would_convert_them() {
-        let value = json!({
+        let value = serde_json::json!({
             "rien": null,
             "vrai": true,
             "population": 92188,
@@ -2131,7 +2104,7 @@ mod tests {
             "carte": {"zoom": 2, "villes": [{"nom": "Orange", "insee": "84087"}]},
             "grand": u64::MAX,
         });
-        let moved = template_value(value.clone());
+        let moved = values::context::from_json(value.clone());
         assert_eq!(moved, tera::Value::from_serializable(&value));
         // Rendered the same, escaping included.
         let mut tera = tera::Tera::default();

@@ -1,7 +1,7 @@
 //! Pages of the actors that serve cities without being one (the department's agency, the
 //! region, destination brands, tourist offices), and their mention on city pages.
 
-use serde_json::{Value, json};
+use super::values::context::{IntoContext, Value, set};
 
 use super::{Ctx, Page};
 use crate::markdown::typography;
@@ -29,9 +29,14 @@ impl Ctx<'_> {
     fn actor_summary(&self, index: usize) -> Value {
         let actor = &self.site.actors[index];
         let mut value = self.actor_link(index);
-        value["description"] = json!(typography(&actor.description));
-        value["nb_villes"] = json!(actor.cities.len());
-        value["tout_le_territoire"] = json!(actor.whole_territory);
+        set(
+            &mut value,
+            [
+                ("description", typography(&actor.description).into_context()),
+                ("nb_villes", actor.cities.len().into_context()),
+                ("tout_le_territoire", actor.whole_territory.into_context()),
+            ],
+        );
         value
     }
 
@@ -45,7 +50,7 @@ impl Ctx<'_> {
             output: "acteurs/index.html".into(),
             template: "acteurs.html",
             context: object!({
-                "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", json!([])),
+                "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", Value::from(Vec::<Value>::new())),
                 "acteurs": (0..site.actors.len()).map(|a| self.actor_summary(a)).collect::<Vec<_>>(),
             }),
         }];
@@ -82,7 +87,7 @@ impl Ctx<'_> {
             output: format!("{url}index.html"),
             template: "acteur.html",
             context: object!({
-                "page": self.page(&url, &actor.nom, &actor.description, "acteurs", json!([self.crumb("Acteurs", "acteurs/")])),
+                "page": self.page(&url, &actor.nom, &actor.description, "acteurs", Value::from(vec![self.crumb("Acteurs", "acteurs/")])),
                 "acteur": {
                     "nom": typography(&actor.nom),
                     "type": actor.kind.label(),

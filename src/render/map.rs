@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use super::values::context::{IntoContext, Value, set};
 
 use super::{Ctx, Page};
 use crate::geo::{self, Cell, Lambert, Point};
@@ -389,13 +389,9 @@ impl Ctx<'_> {
                     .and_then(|&e| self.small_map(geometry, None, Some(e))),
                 _ => return,
             };
-            match &mut page.context {
-                Value::Object(map) => {
-                    map.insert("petite_carte".to_string(), json!(small));
-                }
-                // A context built later: the map is merged into it then.
-                context @ Value::Null => *context = object!({ "petite_carte": small }),
-                _ => {}
+            // A context built later is none until then: the map is merged into it then.
+            if page.context.is_map() || page.context.is_none() {
+                set(&mut page.context, [("petite_carte", small.into_context())]);
             }
         });
     }
@@ -583,8 +579,16 @@ impl Ctx<'_> {
             .iter()
             .map(|&(k, _, c)| {
                 let mut link = self.city_link(c);
-                link["categorie"] = json!(thematic.categories[k].name);
-                link["complete"] = json!(site.cities[c].complete);
+                set(
+                    &mut link,
+                    [
+                        (
+                            "categorie",
+                            thematic.categories[k].name.as_str().into_context(),
+                        ),
+                        ("complete", site.cities[c].complete.into_context()),
+                    ],
+                );
                 link
             })
             .collect();
@@ -599,9 +603,9 @@ impl Ctx<'_> {
             _ => format!("{} : carte des communes qui la pratiquent.", thematic.title),
         };
         let crumbs = if url == "carte/" {
-            json!([])
+            Value::from(Vec::<Value>::new())
         } else {
-            json!([self.crumb("Carte", "carte/")])
+            Value::from(vec![self.crumb("Carte", "carte/")])
         };
         let page_title = if url == "carte/" {
             "Carte".to_string()

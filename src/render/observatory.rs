@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde_json::{Value, json};
+use super::values::context::{Value, field};
 
 use super::map::{DIGITAL_LEVELS, MATURITY_COLOURS, hatch_pattern, swatch};
 use super::{Ctx, Page};
@@ -201,7 +201,7 @@ fn number_cell(text: impl Into<String>) -> Value {
 }
 
 fn link_cell(link: Value) -> Value {
-    object!({"texte": link["nom"].clone(), "url": link["url"].clone()})
+    object!({"texte": field(&link, "nom").cloned(), "url": field(&link, "url").cloned()})
 }
 
 impl Ctx<'_> {
@@ -222,7 +222,7 @@ impl Ctx<'_> {
             output: "observatoire/index.html".into(),
             template: "observatoire.html",
             context: object!({
-                "page": self.page("observatoire/", "Observatoire", "Comment les villes de Vaucluse utilisent-elles les nouveaux outils numériques ? Canaux, stratégies, maturité et études de cas en graphiques.", "observatoire", json!([])),
+                "page": self.page("observatoire/", "Observatoire", "Comment les villes de Vaucluse utilisent-elles les nouveaux outils numériques ? Canaux, stratégies, maturité et études de cas en graphiques.", "observatoire", Value::from(Vec::<Value>::new())),
                 "question": typography("Comment utilisent-elles les nouveaux outils numériques ?"),
                 "nb_villes": self.site.cities.len(),
                 "nb_completes": complete,
@@ -274,7 +274,7 @@ impl Ctx<'_> {
         let lines: Vec<Value> = rows
             .iter()
             .map(|&(ch, n)| {
-                json!([
+                Value::from(vec![
                     link_cell(self.channel_link(ch)),
                     number_cell(n.to_string()),
                     number_cell(percent(n, whole)),
@@ -326,7 +326,7 @@ impl Ctx<'_> {
                     text: n.to_string(),
                     class: format!("graphique-barre--{}", lever.slug()),
                 });
-                lines.push(json!([
+                lines.push(Value::from(vec![
                     link_cell(self.strategy_link(s)),
                     cell(format!("Levier {}", lever.label().to_lowercase())),
                     number_cell(n.to_string()),
@@ -463,7 +463,7 @@ impl Ctx<'_> {
                         None => object!({"texte": "non renseigné", "mention": true}),
                     });
                 }
-                json!(row)
+                Value::from(row)
             })
             .collect();
         let without = site.cities.len() - cities.len();
@@ -557,7 +557,7 @@ impl Ctx<'_> {
             let mut row = vec![link_cell(self.epci_link(e))];
             row.extend(counts.iter().map(|n| number_cell(n.to_string())));
             row.push(number_cell(total.to_string()));
-            lines.push(json!(row));
+            lines.push(Value::from(row));
         }
         let height = axis(
             &mut body,
@@ -631,7 +631,7 @@ impl Ctx<'_> {
         );
         let lines: Vec<Value> = years
             .iter()
-            .map(|(year, n)| json!([cell(year.clone()), number_cell(n.to_string())]))
+            .map(|(year, n)| Value::from(vec![cell(year.clone()), number_cell(n.to_string())]))
             .collect();
         object!({
             "id": "cas-annees",

@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::values::context::Value as ContextValue;
+
 use super::{Ctx, OutputFile, Page, format_decimal};
 use crate::markdown::typography;
 use crate::resolve::{NamedFact, SourceRef, TermFact};
@@ -302,7 +304,7 @@ fn sources_value(sources: &[SourceRef]) -> Value {
     Value::Array(
         sources
             .iter()
-            .map(|s| object!({"id": s.id.clone(), "titre": s.titre.clone(), "url": s.url.clone(), "consulte": s.consulte.clone()}))
+            .map(|s| json_object!({"id": s.id.clone(), "titre": s.titre.clone(), "url": s.url.clone(), "consulte": s.consulte.clone()}))
             .collect(),
     )
 }
@@ -312,7 +314,7 @@ fn named_facts_value(facts: &[NamedFact]) -> Value {
         facts
             .iter()
             .map(|f| {
-                object!({
+                json_object!({
                     "nom": f.nom.clone(),
                     "type": f.kind.clone(),
                     "depuis": f.depuis.clone(),
@@ -338,11 +340,11 @@ impl Ctx<'_> {
             facts
                 .iter()
                 .map(|f| {
-                    object!({
+                    json_object!({
                         "slug": slug(f.term),
                         "detail": f.detail.clone(),
                         "url": f.url.clone(),
-                        "audience": f.audience.iter().map(|a| object!({"valeur": a.valeur, "unite": a.unite.clone(), "date": a.date.clone()})).collect::<Vec<_>>(),
+                        "audience": f.audience.iter().map(|a| json_object!({"valeur": a.valeur, "unite": a.unite.clone(), "date": a.date.clone()})).collect::<Vec<_>>(),
                         "sources": f.sources.clone(),
                     })
                 })
@@ -358,14 +360,14 @@ impl Ctx<'_> {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                object!({
+                json_object!({
                     "slug": c.slug.clone(),
                     "nom": c.nom.clone(),
                     "insee": c.insee.clone(),
                     "population": c.population,
                     "population_annee": c.population_annee,
                     "epci": c.epci.map(|e| &site.epcis[e].slug),
-                    "coordonnees": c.coordonnees.map(|p| object!({"lat": p.lat, "lon": p.lon})),
+                    "coordonnees": c.coordonnees.map(|p| json_object!({"lat": p.lat, "lon": p.lon})),
                     "site_web": c.site_web.clone(),
                     "fiche": if c.complete { "complete" } else { "a-completer" },
                     "url": self.absolute(&format!("villes/{}/", c.slug)),
@@ -384,7 +386,7 @@ impl Ctx<'_> {
         // Each case study's value is made when it is written, then dropped: on a large atlas
         // the whole list would be the largest tree of values of the build.
         let cases = SerializeEach(site.cases.iter().map(|c| {
-                object!({
+                json_object!({
                     "slug": c.slug.clone(),
                     "titre": c.titre.clone(),
                     "resume": c.resume.clone(),
@@ -402,7 +404,7 @@ impl Ctx<'_> {
             .strategies
             .iter()
             .map(|s| {
-                object!({
+                json_object!({
                     "slug": s.slug.clone(),
                     "nom": s.nom.clone(),
                     "levier": s.levier,
@@ -417,7 +419,7 @@ impl Ctx<'_> {
             .channels
             .iter()
             .map(|t| {
-                object!({
+                json_object!({
                     "slug": t.slug.clone(),
                     "nom": t.nom.clone(),
                     "famille": t.famille,
@@ -431,7 +433,7 @@ impl Ctx<'_> {
             .publics
             .iter()
             .map(|t| {
-                object!({
+                json_object!({
                     "slug": t.slug.clone(),
                     "nom": t.nom.clone(),
                     "definition": t.definition.clone(),
@@ -444,7 +446,7 @@ impl Ctx<'_> {
             .epcis
             .iter()
             .map(|e| {
-                object!({
+                json_object!({
                     "slug": e.slug.clone(),
                     "code": e.code.clone(),
                     "nom": e.nom.clone(),
@@ -459,7 +461,7 @@ impl Ctx<'_> {
             .opportunities
             .iter()
             .map(|o| {
-                object!({
+                json_object!({
                     "slug": o.slug.clone(),
                     "titre": o.titre.clone(),
                     "villes": o.cities.iter().map(|&i| &site.cities[i].slug).collect::<Vec<_>>(),
@@ -474,7 +476,7 @@ impl Ctx<'_> {
             .iter()
             .map(|(field, description)| (field.to_string(), json!(description)))
             .collect();
-        let document = object!({
+        let document = json_object!({
             "titre": site.config.titre.clone(),
             "description": site.config.description.clone(),
             "base_url": site.config.base_url.clone(),
@@ -617,7 +619,7 @@ impl Ctx<'_> {
             .enumerate()
             .filter_map(|(i, c)| {
                 let point = c.coordonnees?;
-                Some(object!({
+                Some(json_object!({
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [point.lon, point.lat]},
                     "properties": {
@@ -635,7 +637,7 @@ impl Ctx<'_> {
                 }))
             })
             .collect();
-        let mut text = serde_json::to_string(&object!({
+        let mut text = serde_json::to_string(&json_object!({
             "type": "FeatureCollection",
             "features": features,
         }))
@@ -669,7 +671,7 @@ impl Ctx<'_> {
 
     /// `/donnees/`: each file with its format, size, licence and fields.
     pub(super) fn opendata_page(&self, files: &[OutputFile]) -> Page<'_> {
-        let listed: Vec<Value> = DATA_FILES
+        let listed: Vec<ContextValue> = DATA_FILES
             .iter()
             .map(|file| {
                 let path = format!("{DATA_DIR}/{}", file.name);
@@ -698,7 +700,7 @@ impl Ctx<'_> {
             output: format!("{DATA_DIR}/index.html"),
             template: "donnees.html",
             context: object!({
-                "page": self.page(&format!("{DATA_DIR}/"), "Données ouvertes", "Les données de l’atlas à télécharger : JSON, CSV et GeoJSON, sous Licence Ouverte 2.0.", "donnees", json!([])),
+                "page": self.page(&format!("{DATA_DIR}/"), "Données ouvertes", "Les données de l’atlas à télécharger : JSON, CSV et GeoJSON, sous Licence Ouverte 2.0.", "donnees", ContextValue::from(Vec::<ContextValue>::new())),
                 "fichiers": listed,
                 "licence": {"nom": LICENCE, "url": LICENCE_URL},
                 "licences_identite": typography(IDENTITY_LICENCES),

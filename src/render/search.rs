@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use super::values::context::{IntoContext, Value, field, set};
 
 use super::{Ctx, OutputFile, Page};
 use crate::diagnostic::Diagnostic;
@@ -67,8 +67,9 @@ pub(super) fn mark_indexable(pages: &mut [Page]) -> Vec<String> {
 /// `page.recherche` holds the result type, which `base.html` turns into
 /// `data-pagefind-body` and the `type` filter and meta field.
 pub(super) fn set_result_type(context: &mut Value, kind: &str) {
-    if let Some(meta) = context.get_mut("page") {
-        meta["recherche"] = json!(kind);
+    if let Some(mut meta) = field(context, "page").cloned() {
+        set(&mut meta, [("recherche", kind.into_context())]);
+        set(context, [("page", meta)]);
     }
 }
 
@@ -622,7 +623,7 @@ impl Ctx<'_> {
             output: "recherche/index.html".into(),
             template: "recherche.html",
             context: object!({
-                "page": self.page("recherche/", "Rechercher", "Rechercher une ville, une étude de cas, une stratégie, un canal ou un public dans l’atlas.", "recherche", json!([])),
+                "page": self.page("recherche/", "Rechercher", "Rechercher une ville, une étude de cas, une stratégie, un canal ou un public dans l’atlas.", "recherche", Value::from(Vec::<Value>::new())),
                 "pagefind": self.url(&format!("{BUNDLE_DIR}/pagefind.js")),
                 "types": ["Ville", "Étude de cas", "Stratégie", "Canal", "Public"],
                 "parcourir": [

@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::Value;
+use tera::Value;
 
 use super::{Ctx, Memo, StepClocks, Theme, render_page, search};
 use crate::analyse::Analysis;
@@ -105,7 +105,7 @@ pub(crate) fn case_page(
         &mut page,
         &[],
         &snapshot.theme,
-        &tera::Value::from_serializable(&snapshot.site_value),
+        &snapshot.site_value,
         None,
         site.config.minifier.then_some(&minify),
         &StepClocks::default(),

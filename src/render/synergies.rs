@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use super::values::context::{IntoContext, Value, field, set};
 
 use super::opendata::SerializeEach;
-use super::{Ctx, Page, format_decimal, later, opportunity_cards_size, value_size};
+use super::{Ctx, Page, format_decimal, later, opportunity_cards_size, values};
 use crate::analyse::{CityLink, Opportunity, OpportunityKind, RelatedCase};
 use crate::diagnostic::quoted;
 use crate::markdown::typography;
@@ -182,8 +182,13 @@ impl Ctx<'_> {
     /// A link as seen from `city`: the other city, the score and the reasons.
     pub(super) fn closest_city(&self, city: usize, link: &CityLink) -> Value {
         let mut value = self.city_link(link.other(city));
-        value["score"] = json!(format_decimal(link.score));
-        value["raisons"] = json!(self.link_reasons(link));
+        set(
+            &mut value,
+            [
+                ("score", format_decimal(link.score).into_context()),
+                ("raisons", self.link_reasons(link).into_context()),
+            ],
+        );
         value
     }
 
@@ -241,7 +246,10 @@ impl Ctx<'_> {
             ));
         }
         let mut value = self.case_summary(related.case);
-        value["raison"] = json!(typography(&parts.join(" ; ")));
+        set(
+            &mut value,
+            [("raison", (typography(&parts.join(" ; "))).into_context())],
+        );
         value
     }
 
@@ -352,7 +360,7 @@ impl Ctx<'_> {
             "public": o.public.map(|p| self.public_link(p)),
             "inspirations": o.inspirations.iter().map(|&(case, city)| {
                 let mut value = self.case_summary(case);
-                value["ville"] = self.city_link(city);
+                set(&mut value, [("ville", self.city_link(city))]);
                 value
             }).collect::<Vec<_>>(),
             "intercommunalite": o.epci.map(|e| self.epci_link(e)),
@@ -491,8 +499,14 @@ impl Ctx<'_> {
             .iter()
             .map(|&c| {
                 let mut link = self.city_link(c);
-                link["url_opportunites"] =
-                    json!(self.url(&format!("opportunites/villes/{}/", site.cities[c].slug)));
+                set(
+                    &mut link,
+                    [(
+                        "url_opportunites",
+                        self.url(&format!("opportunites/villes/{}/", site.cities[c].slug))
+                            .into_context(),
+                    )],
+                );
                 link
             })
             .collect();
@@ -503,7 +517,10 @@ impl Ctx<'_> {
             })
             .map(|s| {
                 let mut link = self.strategy_link(s);
-                link["slug"] = json!(site.strategies[s].slug);
+                set(
+                    &mut link,
+                    [("slug", site.strategies[s].slug.as_str().into_context())],
+                );
                 link
             })
             .collect();
@@ -514,8 +531,8 @@ impl Ctx<'_> {
         // rendered, among the biggest pages.
         let index_shared = Arc::clone(&shared);
         // The sizes every page announces: its filters, and the editorial cards it lists.
-        let filters_size = value_size(&shared.0);
-        let editorial_size: usize = shared.1.iter().map(value_size).sum();
+        let filters_size = values::context::size(&shared.0);
+        let editorial_size: usize = shared.1.iter().map(values::context::size).sum();
         let index_size = filters_size
             + opportunity_cards_size(index_items.iter().map(|&o| &self.an.opportunities[o]))
             + editorial_size;
@@ -527,7 +544,7 @@ impl Ctx<'_> {
                     .chain(index_shared.1.iter().cloned())
                     .collect();
                 object!({
-                    "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", json!([])),
+                    "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", Value::from(Vec::<Value>::new())),
                     "filtres": index_shared.0.clone(),
                     "filtre": null,
                     "opportunites": all,
@@ -539,10 +556,12 @@ impl Ctx<'_> {
             url: "opportunites/".into(),
             output: "opportunites/index.html".into(),
             template: "opportunites.html",
-            context: Value::Null,
+            context: Value::none(),
         }];
         for (k, kind) in kinds.iter().enumerate() {
-            let slug = kind["slug"].as_str().unwrap_or_default();
+            let slug = field(kind, "slug")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let (items, total): (Box<dyn FnOnce() -> Vec<Value> + Send + 's>, usize) =
                 match shown_on_kind_pages.get(k) {
                     Some(shown) => {
@@ -564,7 +583,9 @@ impl Ctx<'_> {
                     }
                 };
             let url = format!("opportunites/{slug}/");
-            let nom = kind["nom"].as_str().unwrap_or_default();
+            let nom = field(kind, "nom")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             // Values shared by the pages are cloned when a page is rendered, not before.
             let shared = Arc::clone(&shared);
             let (kind, slug, nom, page_url) =
@@ -579,9 +600,9 @@ impl Ctx<'_> {
             pages.push(Page {
                 later: later(size, move || {
                     object!({
-                        "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), kind["definition"].as_str().unwrap_or_default(), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                        "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), field(&kind, "definition").and_then(Value::as_str).unwrap_or_default(), "opportunites", Value::from(vec![self.crumb("Opportunités", "opportunites/")])),
                         "filtres": shared.0.clone(),
-                        "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": kind["definition"].clone()},
+                        "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": field(&kind, "definition").cloned()},
                         "opportunites": items(),
                         "nb_opportunites": total,
                     })
@@ -591,7 +612,7 @@ impl Ctx<'_> {
                 url: url.clone(),
                 output: format!("{url}index.html"),
                 template: "opportunites.html",
-                context: Value::Null,
+                context: Value::none(),
             });
         }
         for &city in &cities_with {
@@ -610,7 +631,7 @@ impl Ctx<'_> {
                     let (shown, total) =
                         self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
                     object!({
-                        "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", json!([self.crumb("Opportunités", "opportunites/")])),
+                        "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", Value::from(vec![self.crumb("Opportunités", "opportunites/")])),
                         "filtres": shared.0.clone(),
                         "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom.as_str(), "ville": self.city_link(city)},
                         "opportunites": shown,
@@ -622,7 +643,7 @@ impl Ctx<'_> {
                 url: url.clone(),
                 output: format!("{url}index.html"),
                 template: "opportunites.html",
-                context: Value::Null,
+                context: Value::none(),
             });
         }
         pages
@@ -655,7 +676,7 @@ impl Ctx<'_> {
                         .filter(|&s| site.strategies[s].levier == lever)
                         .map(|s| {
                             let mut link = self.strategy_link(s);
-                            link["nb_villes"] = json!(ix.cities_by_strategy[s].len());
+                            set(&mut link, [("nb_villes", (ix.cities_by_strategy[s].len()).into_context())]);
                             link
                         })
                         .collect::<Vec<_>>(),
@@ -670,13 +691,28 @@ impl Ctx<'_> {
             .collect();
         let row = |c: usize| {
             let mut value = self.city_link(c);
-            value["population"] = json!(site.cities[c].population.map(super::format_number));
-            value["score"] = json!(format_decimal(total_score[c]));
-            value["nb_strategies"] = json!(ix.strategies_of_city[c].len());
-            value["cellules"] = json!(column_order
+            let cells: Vec<Value> = column_order
                 .iter()
                 .map(|&s| object!({"utilise": ix.strategies_of_city[c].binary_search(&s).is_ok(), "strategie": site.strategies[s].nom.clone()}))
-                .collect::<Vec<_>>());
+                .collect();
+            set(
+                &mut value,
+                [
+                    (
+                        "population",
+                        site.cities[c]
+                            .population
+                            .map(super::format_number)
+                            .into_context(),
+                    ),
+                    ("score", format_decimal(total_score[c]).into_context()),
+                    (
+                        "nb_strategies",
+                        ix.strategies_of_city[c].len().into_context(),
+                    ),
+                    ("cellules", cells.into_context()),
+                ],
+            );
             value
         };
         let by_population = {
@@ -748,16 +784,15 @@ impl Ctx<'_> {
                         crate::resolve::sort_key(&site.cities[other].nom),
                     )
                 });
-                value["voisines"] = json!(
-                    neighbours
-                        .iter()
-                        .map(|&(other, shared)| {
-                            let mut link = self.city_link(other);
-                            link["nb_strategies"] = json!(shared);
-                            link
-                        })
-                        .collect::<Vec<_>>()
-                );
+                let neighbours: Vec<Value> = neighbours
+                    .iter()
+                    .map(|&(other, shared)| {
+                        let mut link = self.city_link(other);
+                        set(&mut link, [("nb_strategies", shared.into_context())]);
+                        link
+                    })
+                    .collect();
+                set(&mut value, [("voisines", neighbours.into_context())]);
                 value
             })
             .collect();
@@ -774,7 +809,7 @@ impl Ctx<'_> {
                 output: format!("{url}index.html"),
                 template: "synergies.html",
                 context: object!({
-                    "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { json!([self.crumb("Synergies", "synergies/")]) } else { json!([]) }),
+                    "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { Value::from(vec![self.crumb("Synergies", "synergies/")]) } else { Value::from(Vec::<Value>::new()) }),
                     "tri": tri,
                     "url_tri_population": self.url("synergies/"),
                     "url_tri_score": self.url("synergies/score/"),
@@ -929,7 +964,7 @@ struct SynergiesDocument<'a, P: serde::Serialize> {
     description: &'a str,
     licence: &'a str,
     paires: P,
-    poids: Value,
+    poids: serde_json::Value,
 }
 
 #[derive(serde::Serialize)]
