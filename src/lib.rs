@@ -9,6 +9,10 @@
 // only add noise to every `?`.
 #![allow(clippy::result_large_err)]
 
+// mimalloc's C library, linked even where mimalloc is not the global allocator (the tests):
+// the render stage calls its `mi_collect` (`render::give_back_freed_memory`).
+extern crate mimalloc as _;
+
 pub mod analyse;
 pub mod corpus;
 pub mod diagnostic;

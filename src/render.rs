@@ -112,6 +112,10 @@ pub struct Theme {
     template_files: BTreeMap<String, String>,
     /// Static files: output path (`static/…`) → bytes.
     statics: BTreeMap<String, Vec<u8>>,
+    /// The size of the largest page each template rendered: the next page of that template
+    /// gets a buffer of about its size at once, instead of one that Tera grows by copies from
+    /// the size of the template's own text.
+    rendered_sizes: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// Templates every theme must provide.
@@ -137,6 +141,20 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
 ];
 
 impl Theme {
+    /// A page of `template`, as bytes: Tera writes only strings, so the page is UTF-8 without
+    /// checking it again (`Tera::render` does, for its `String`).
+    fn render(&self, template: &str, context: &tera::Context) -> tera::TeraResult<Vec<u8>> {
+        let hint = lock(&self.rendered_sizes).get(template).copied();
+        let mut html = Vec::with_capacity(hint.map_or(16 * 1024, |size| size + size / 8));
+        self.tera.render_to(template, context, &mut html)?;
+        if hint.is_none_or(|size| html.len() > size) {
+            let mut sizes = lock(&self.rendered_sizes);
+            let size = sizes.entry(template.to_string()).or_default();
+            *size = (*size).max(html.len());
+        }
+        Ok(html)
+    }
+
     /// Loads `themes/<name>/templates` and `static`, then the site's `templates/` and
     /// `static/`, a site file replacing the theme file of the same name.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
@@ -239,6 +257,7 @@ impl Theme {
             tera,
             template_files,
             statics,
+            rendered_sizes: Default::default(),
         })
     }
 }
@@ -384,7 +403,7 @@ pub fn render_site_cached(
     // Page contexts are pure functions of the analysis: the groups are built in parallel,
     // then put back in a fixed order (the output must not depend on scheduling).
     let intro_html = introduction.as_ref().map(|m| m.html.as_str());
-    let (((mut pages, tail), data_files), ((geometry, map_pages), observatory)) = rayon::join(
+    let (((mut pages, tail), data_sizes), ((geometry, map_pages), observatory)) = rayon::join(
         || {
             rayon::join(
                 || {
@@ -425,7 +444,19 @@ pub fn render_site_cached(
                         },
                     )
                 },
-                || ctx.opendata_files(),
+                // Open data (10 MB at 1,000 case studies) goes to the sink at once: only
+                // the sizes, for `/donnees/`, are kept through the page pass.
+                || {
+                    let files = ctx.opendata_files();
+                    let sizes: Vec<(String, usize)> = files
+                        .iter()
+                        .map(|file| (file.path.clone(), file.bytes.len()))
+                        .collect();
+                    for file in files {
+                        sink.put(file);
+                    }
+                    sizes
+                },
             )
         },
         || rayon::join(|| ctx.map_pages(), || ctx.observatory_page()),
@@ -436,7 +467,7 @@ pub fn render_site_cached(
     pages.extend(map_pages);
     pages.push(observatory);
     pages.push(ctx.search_page());
-    pages.push(ctx.opendata_page(&data_files));
+    pages.push(ctx.opendata_page(&data_sizes));
     pages.push(ctx.not_found_page());
     clock.lap(&mut timings.pages);
 
@@ -647,15 +678,12 @@ pub fn render_site_cached(
     }
     let pipeline = clock.take();
 
-    // While Pagefind finishes: the theme's files, open data, feeds and sitemap.
+    // While Pagefind finishes: the theme's files, feeds and sitemap.
     for (path, bytes) in &theme.statics {
         sink.put(OutputFile {
             path: path.clone(),
             bytes: bytes.clone(),
         });
-    }
-    for file in data_files {
-        sink.put(file);
     }
     for file in ctx.feed_files(&pages) {
         sink.put(file);
@@ -665,6 +693,7 @@ pub fn render_site_cached(
     // large build.
     drop(pages);
     drop(ctx);
+    give_back_freed_memory();
     clock.lap(&mut timings.exports);
     let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
     // One file per indexed page: written in parallel, like the pages.
@@ -696,6 +725,22 @@ pub fn render_site_cached(
         return Err(diagnostics);
     }
     Ok(Rendered { timings })
+}
+
+/// Gives the memory the page pass freed back to the system now, on every thread, instead of
+/// after mimalloc's purge delay (100 ms, `main.rs`): Pagefind then builds its index, the
+/// peak of a build, without the pass's freed pages still resident beside it. At 1,000 case
+/// studies the peak is ≈ 9 MB lower, in the same time.
+fn give_back_freed_memory() {
+    unsafe extern "C" {
+        /// mimalloc's `mi_collect` (`mimalloc.h`): frees the calling thread's empty pages.
+        fn mi_collect(force: bool);
+    }
+    // SAFETY: mi_collect takes a boolean and only touches the calling thread's heap (mimalloc
+    // is linked through the `mimalloc` crate even where it is not the global allocator).
+    rayon::broadcast(|_| unsafe { mi_collect(true) });
+    // SAFETY: as above, for this thread.
+    unsafe { mi_collect(true) };
 }
 
 /// How many values a page's context holds, or will hold when it is built later.
@@ -752,16 +797,16 @@ fn take_verbatim(context: &mut Value) -> Vec<Value> {
 /// place of its placeholder. A theme that did not print a placeholder exactly once as it is
 /// (escaped it, printed it twice, through a filter) gets its page as before: the strings put
 /// back into the HTML, escaped where the placeholder was, and the whole page minified.
-fn minify_with_verbatim(html: String, verbatim: &[&str], config: &minify_html::Cfg) -> Vec<u8> {
+fn minify_with_verbatim(html: Vec<u8>, verbatim: &[&str], config: &minify_html::Cfg) -> Vec<u8> {
     if verbatim.is_empty() {
-        return minify_html::minify(html.as_bytes(), config);
+        return minify_html::minify(&html, config);
     }
     let placeholders: Vec<String> = (0..verbatim.len()).map(verbatim_placeholder).collect();
     if placeholders
         .iter()
-        .all(|p| html.matches(p.as_str()).count() == 1)
+        .all(|p| memchr::memmem::find_iter(&html, p.as_bytes()).count() == 1)
     {
-        let minified = minify_html::minify(html.as_bytes(), config);
+        let minified = minify_html::minify(&html, config);
         if let Some(spliced) = splice(&minified, &placeholders, verbatim) {
             return spliced;
         }
@@ -771,7 +816,7 @@ fn minify_with_verbatim(html: String, verbatim: &[&str], config: &minify_html::C
         let _ = tera::escape_html(s, &mut out);
         String::from_utf8(out).unwrap_or_default()
     };
-    let mut html = html;
+    let mut html = String::from_utf8_lossy(&html).into_owned();
     for (placeholder, text) in placeholders.iter().zip(verbatim) {
         html = html.replace(placeholder.as_str(), text);
         html = html.replace(&escaped(placeholder), &escaped(text));
@@ -949,24 +994,21 @@ fn render_page(
         };
         context.insert_value(key, value);
     }
-    let html = theme
-        .tera
-        .render(page.template, &context)
-        .map_err(|error| {
-            Diagnostic::error(
-                "gabarit",
-                theme
-                    .template_files
-                    .get(page.template)
-                    .cloned()
-                    .unwrap_or_else(|| page.template.to_string()),
-                format!(
-                    "rendu impossible de la page /{}\u{a0}: {}",
-                    page.url,
-                    tera_message(&error)
-                ),
-            )
-        })?;
+    let html = theme.render(page.template, &context).map_err(|error| {
+        Diagnostic::error(
+            "gabarit",
+            theme
+                .template_files
+                .get(page.template)
+                .cloned()
+                .unwrap_or_else(|| page.template.to_string()),
+            format!(
+                "rendu impossible de la page /{}\u{a0}: {}",
+                page.url,
+                tera_message(&error)
+            ),
+        )
+    })?;
     drop(context);
     clocks.add(&clocks.templates, started);
     let started = Instant::now();
@@ -975,7 +1017,7 @@ fn render_page(
             let verbatim: Vec<&str> = verbatim.iter().filter_map(Value::as_str).collect();
             minify_with_verbatim(html, &verbatim, config)
         }
-        None => html.into_bytes(),
+        None => html,
     };
     if let Some((pages, key)) = cached {
         pages.put(&page.output, key, &bytes);
@@ -2046,7 +2088,7 @@ mod tests {
             String::from_utf8(minify_html::minify(html.as_bytes(), &minify_config())).unwrap()
         };
         let spliced = minify_with_verbatim(
-            page(&verbatim_placeholder(0), &verbatim_placeholder(1)),
+            page(&verbatim_placeholder(0), &verbatim_placeholder(1)).into_bytes(),
             &taken,
             &minify_config(),
         );
@@ -2079,14 +2121,23 @@ mod tests {
             &format!("{0}{0}", verbatim_placeholder(1)),
         );
         assert_eq!(
-            String::from_utf8(minify_with_verbatim(odd, &taken, &minify_config())).unwrap(),
+            String::from_utf8(minify_with_verbatim(
+                odd.into_bytes(),
+                &taken,
+                &minify_config()
+            ))
+            .unwrap(),
             minified(&page(&escaped(svg), &format!("{small}{small}")))
         );
         // A page that prints no map is minified whole.
         let none = page("", "");
         assert_eq!(
-            String::from_utf8(minify_with_verbatim(none.clone(), &taken, &minify_config()))
-                .unwrap(),
+            String::from_utf8(minify_with_verbatim(
+                none.clone().into_bytes(),
+                &taken,
+                &minify_config()
+            ))
+            .unwrap(),
             minified(&none)
         );
     }

@@ -670,15 +670,16 @@ impl Ctx<'_> {
     }
 
     /// `/donnees/`: each file with its format, size, licence and fields.
-    pub(super) fn opendata_page(&self, files: &[OutputFile]) -> Page<'_> {
+    /// `sizes`: each file's path and size in bytes.
+    pub(super) fn opendata_page(&self, sizes: &[(String, usize)]) -> Page<'_> {
         let listed: Vec<ContextValue> = DATA_FILES
             .iter()
             .map(|file| {
                 let path = format!("{DATA_DIR}/{}", file.name);
-                let size = files
+                let size = sizes
                     .iter()
-                    .find(|f| f.path == path)
-                    .map_or(0, |f| f.bytes.len());
+                    .find(|(file, _)| *file == path)
+                    .map_or(0, |&(_, size)| size);
                 object!({
                     "nom": file.name,
                     "ancre": file.name.replace('.', "-"),
