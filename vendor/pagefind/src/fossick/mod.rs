@@ -17,7 +17,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::fossick::splitting::{
     get_dotted_tails, get_indexable_bigrams, get_indexable_cross_bigram,
-    get_indexable_words_cached,
+    get_indexable_words_cached, with_indexable_words_cached,
 };
 use crate::fragments::{PageAnchorData, PageFragment, PageFragmentData};
 use crate::SearchOptions;
@@ -503,7 +503,12 @@ impl Fossicker {
 
             // We use zero-width spaces as boundary values for some languages,
             // so we make sure that all are removed from the source content before going into the index.
-            let base_word = word.replace('\u{200B}', "");
+            // (vaucluse-atlas patch: a word without one is not copied.)
+            let base_word: std::borrow::Cow<str> = if word.contains('\u{200B}') {
+                word.replace('\u{200B}', "").into()
+            } else {
+                word.into()
+            };
             if base_word.is_empty() {
                 return;
             }
@@ -518,6 +523,48 @@ impl Fossicker {
             }
 
             let word_weight = *weight_stack.last().unwrap_or(&1);
+
+            // vaucluse-atlas patch: a word that is not segmented and has no dot (so no dotted
+            // tail, no bigram) is recorded from the cached words themselves, without copying
+            // them; its entries are those of the general path below.
+            if !segmented && !base_word.contains('.') {
+                let position: u32 = total_word_index.try_into().unwrap();
+                with_indexable_words_cached(
+                    &base_word,
+                    stemmer.as_ref(),
+                    &options.include_characters,
+                    &data.language,
+                    |indexable_words| {
+                        let compound_count =
+                            indexable_words.iter().filter(|w| w.is_compound_part).count();
+                        let partial_weight = if compound_count > 0 && word_weight > 0 {
+                            (word_weight / compound_count.try_into().unwrap_or(std::u8::MAX))
+                                .max(1)
+                        } else {
+                            0
+                        };
+                        for indexable in indexable_words {
+                            let entry = FossickedWord {
+                                position,
+                                weight: if indexable.is_compound_part {
+                                    partial_weight
+                                } else {
+                                    word_weight
+                                },
+                                original_word: indexable.original.clone(),
+                            };
+                            if let Some(repeat) = map.get_mut(indexable.stemmed.as_str()) {
+                                repeat.push(entry);
+                            } else {
+                                map.insert(indexable.stemmed.clone(), vec![entry]);
+                            }
+                        }
+                    },
+                );
+                max_word_index = total_word_index;
+                total_word_index += 1;
+                return;
+            }
 
             let mut indexable_words = get_indexable_words_cached(
                 &base_word,
