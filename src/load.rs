@@ -392,38 +392,51 @@ fn collect_files(
     files
 }
 
+/// The message for a path that names a folder where a file was expected.
+fn not_a_file(display: String) -> Diagnostic {
+    Diagnostic::error(
+        "pas-un-fichier",
+        display,
+        french_spaces("ce nom désigne un dossier, pas un fichier"),
+    )
+}
+
 /// Reads a file as UTF-8 text, refusing what cannot be content: too large, not UTF-8,
 /// empty. A UTF-8 byte-order mark is dropped and CRLF line ends are folded to LF, so that
 /// files saved by any editor parse the same.
 pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
     let display = display_path(root, path);
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) => {
-            return Err(Diagnostic::error(
-                "lecture",
-                display,
-                french_spaces(&format!("lecture impossible ({})", io_reason(Some(&error)))),
-            ));
+    let unreadable = |display: String, error: &std::io::Error| {
+        Diagnostic::error(
+            "lecture",
+            display,
+            french_spaces(&format!("lecture impossible ({})", io_reason(Some(error)))),
+        )
+    };
+    // Opened once, then its size asked of the open file: one path lookup per file, not two
+    // (a stat by name, then the read's own open) — 10,000 case studies are 10,000 files.
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        // Where a folder cannot be opened as a file (Windows), it is still named as a folder.
+        Err(_) if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) => {
+            return Err(not_a_file(display));
         }
+        Err(error) => return Err(unreadable(display, &error)),
+    };
+    let metadata = match file.metadata() {
+        Ok(metadata) => metadata,
+        Err(error) => return Err(unreadable(display, &error)),
     };
     if metadata.is_dir() {
-        return Err(Diagnostic::error(
-            "pas-un-fichier",
-            display,
-            french_spaces("ce nom désigne un dossier, pas un fichier"),
-        ));
+        return Err(not_a_file(display));
     }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(too_large(display, metadata.len()));
     }
-    let bytes = std::fs::read(path).map_err(|error| {
-        Diagnostic::error(
-            "lecture",
-            display.clone(),
-            french_spaces(&format!("lecture impossible ({})", io_reason(Some(&error)))),
-        )
-    })?;
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
+    if let Err(error) = std::io::Read::read_to_end(&mut file, &mut bytes) {
+        return Err(unreadable(display, &error));
+    }
     decode_source(path, display, bytes)
 }
 
