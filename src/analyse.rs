@@ -571,9 +571,16 @@ fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
                 })
                 .filter(|(score, _)| *score > 0.0)
                 .collect();
-            // Ties go to the newest case study (lower index).
-            scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+            // Ties go to the newest case study (lower index). The order is total (no two
+            // candidates have the same index): the `limit` first are picked out, then sorted,
+            // instead of sorting every candidate of a large atlas for a handful.
+            let order =
+                |x: &(f64, usize), y: &(f64, usize)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
+            if limit > 0 && scored.len() > limit {
+                scored.select_nth_unstable_by(limit - 1, order);
+            }
             scored.truncate(limit);
+            scored.sort_unstable_by(order);
             let shared = |other: usize, (terms, lists): (&[usize], &[Vec<usize>])| -> Vec<usize> {
                 terms
                     .iter()
