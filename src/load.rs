@@ -417,11 +417,17 @@ pub fn read_source(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
     // (a stat by name, then the read's own open) — 10,000 case studies are 10,000 files.
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
-        // Where a folder cannot be opened as a file (Windows), it is still named as a folder.
-        Err(_) if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) => {
-            return Err(not_a_file(display));
+        // What a stat by name said before the file is opened still comes first: a folder
+        // (which Windows cannot open as a file), a file too large to read.
+        Err(error) => {
+            return Err(match std::fs::metadata(path) {
+                Ok(metadata) if metadata.is_dir() => not_a_file(display),
+                Ok(metadata) if metadata.len() > MAX_FILE_BYTES => {
+                    too_large(display, metadata.len())
+                }
+                _ => unreadable(display, &error),
+            });
         }
-        Err(error) => return Err(unreadable(display, &error)),
     };
     let metadata = match file.metadata() {
         Ok(metadata) => metadata,

@@ -608,7 +608,7 @@ pub fn render_site_cached(
     let minify_config = minify_config();
     // `serve` (incremental): what every page is given besides its own context.
     let site_key = cache.map(|c| c.pages().site_key(&site_value, site.config.minifier));
-    // Converted once: Tera values share their maps and lists, so every page gets it for free.
+    // Tera values share their maps and lists: every page gets the site's for a reference count.
     let site_for_templates = site_value.clone();
     timings.pages += clock.take();
 
@@ -736,8 +736,9 @@ fn give_back_freed_memory() {
         /// mimalloc's `mi_collect` (`mimalloc.h`): frees the calling thread's empty pages.
         fn mi_collect(force: bool);
     }
-    // SAFETY: mi_collect takes a boolean and only touches the calling thread's heap (mimalloc
-    // is linked through the `mimalloc` crate even where it is not the global allocator).
+    // SAFETY: mi_collect takes a boolean and only frees memory mimalloc holds and no longer
+    // uses: the calling thread's empty pages and, forced, the arenas' (mimalloc is linked
+    // through the `mimalloc` crate even where it is not the global allocator).
     rayon::broadcast(|_| unsafe { mi_collect(true) });
     // SAFETY: as above, for this thread.
     unsafe { mi_collect(true) };
@@ -1017,6 +1018,13 @@ fn render_page(
             let verbatim: Vec<&str> = verbatim.iter().filter_map(Value::as_str).collect();
             minify_with_verbatim(html, &verbatim, config)
         }
+        // Not minified: the page keeps its buffer, which may be much larger than it (sized for
+        // the largest page of its template), where a sink keeps pages in memory (`check`).
+        None if html.capacity() > html.len() + html.len() / 4 => {
+            let mut html = html;
+            html.shrink_to_fit();
+            html
+        }
         None => html,
     };
     if let Some((pages, key)) = cached {
@@ -1047,7 +1055,8 @@ pub struct RenderTimings {
     pub search: Duration,
     /// Handing the pages to the sink (writing them, in `build`).
     pub write: Duration,
-    /// Feeds, sitemap, the theme's files and open data to the sink.
+    /// Feeds, sitemap and the theme's files to the sink (open data goes to it while the
+    /// contexts are built, in `pages`).
     pub exports: Duration,
 }
 

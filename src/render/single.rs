@@ -37,7 +37,8 @@ impl Snapshot {
             site: self.site.clone(),
             analysis: self.analysis.clone(),
             theme: self.theme,
-            site_value: self.site_value.clone(),
+            // A Tera value's clone shares its maps: serialised again into new ones.
+            site_value: Value::from_serializable(&self.site_value),
         }
     }
 

@@ -78,6 +78,14 @@ pub(crate) mod context {
         }
     }
 
+    /// A borrowed value is shared, not serialised (which would copy it and escape its safe
+    /// strings).
+    impl IntoContext for &Value {
+        fn into_context(self) -> Value {
+            self.clone()
+        }
+    }
+
     impl IntoContext for serde_json::Value {
         fn into_context(self) -> Value {
             from_json(self)
