@@ -1196,7 +1196,14 @@ impl Ctx<'_> {
         format!("{}{}", self.site.config.base_path, path)
     }
 
-    fn page(&self, url: &str, titre: &str, description: &str, section: &str, fil: Value) -> Value {
+    fn page(
+        &self,
+        url: &str,
+        titre: &str,
+        description: &str,
+        section: &str,
+        fil: Vec<Value>,
+    ) -> Value {
         object!({
             "url": self.url(url),
             "canonical": format!("{}{}", self.site.config.base_url, url),
@@ -1374,7 +1381,7 @@ impl Ctx<'_> {
             output: "index.html".into(),
             template: "index.html",
             context: object!({
-                "page": self.page("", &site.config.titre, &site.config.description, "accueil", Value::from(Vec::<Value>::new())),
+                "page": self.page("", &site.config.titre, &site.config.description, "accueil", Vec::new()),
                 "introduction": introduction,
                 "chiffres": {
                     "villes": site.cities.len(),
@@ -1410,7 +1417,7 @@ impl Ctx<'_> {
             output: "villes/index.html".into(),
             template: "villes.html",
             context: object!({
-                "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", Value::from(Vec::<Value>::new())),
+                "page": self.page("villes/", "Villes", "Les communes de l’atlas et leurs pratiques de marketing territorial.", "villes", Vec::new()),
                 "villes_completes": complete,
                 "villes_a_completer": others,
                 "total": all.len(),
@@ -1547,7 +1554,7 @@ impl Ctx<'_> {
             ),
         };
         object!({
-                "page": self.page(&url, &city.nom, &description, "villes", Value::from(vec![self.crumb("Villes", "villes/")])),
+                "page": self.page(&url, &city.nom, &description, "villes", vec![self.crumb("Villes", "villes/")]),
                 "ville": {
                     "nom": typography(&city.nom),
                     "slug": city.slug.clone(),
@@ -1587,7 +1594,7 @@ impl Ctx<'_> {
             output: "cas/index.html".into(),
             template: "cas_liste.html",
             context: object!({
-                "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", Value::from(Vec::<Value>::new())),
+                "page": self.page("cas/", "Études de cas", "Les pratiques de marketing territorial documentées en Vaucluse, de la plus récente à la plus ancienne.", "cas", Vec::new()),
                 "cas": (0..self.site.cases.len()).map(|c| self.case_summary(c)).collect::<Vec<_>>(),
             }),
         }
@@ -1611,7 +1618,7 @@ impl Ctx<'_> {
         let case = &self.site.cases[index];
         let url = format!("cas/{}/", case.slug);
         object!({
-            "page": self.page(&url, &case.titre, &case.resume, "cas", Value::from(vec![self.crumb("Études de cas", "cas/")])),
+            "page": self.page(&url, &case.titre, &case.resume, "cas", vec![self.crumb("Études de cas", "cas/")]),
             "cas": {
                 "titre": typography(&case.titre),
                 "resume": typography(&case.resume),
@@ -1746,7 +1753,7 @@ impl Ctx<'_> {
                 output: format!("{list_url}index.html"),
                 template: "taxonomie.html",
                 context: object!({
-                    "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, Value::from(Vec::<Value>::new())),
+                    "page": self.page(&list_url, taxonomy.nom, taxonomy.intro, taxonomy.slug, Vec::new()),
                     "taxonomie": taxonomy_value.clone(),
                     "introduction": typography(taxonomy.intro),
                     "groupes": groups,
@@ -1793,7 +1800,7 @@ impl Ctx<'_> {
                         (Vec::new(), 0)
                     };
                     object!({
-                        "page": self.page(&page_url, nom, definition, taxonomy_slug, Value::from(vec![self.crumb(taxonomy_nom, &list_url)])),
+                        "page": self.page(&page_url, nom, definition, taxonomy_slug, vec![self.crumb(taxonomy_nom, &list_url)]),
                         "taxonomie": taxonomy_value,
                         "terme": {
                             "nom": typography(nom),
@@ -1859,7 +1866,7 @@ impl Ctx<'_> {
             output: "intercommunalites/index.html".into(),
             template: "intercommunalites.html",
             context: object!({
-                "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", Value::from(Vec::<Value>::new())),
+                "page": self.page("intercommunalites/", "Intercommunalités", "Les établissements publics de coopération intercommunale (EPCI) et leurs communes.", "intercommunalites", Vec::new()),
                 "intercommunalites": epcis,
             }),
         }
@@ -1877,7 +1884,7 @@ impl Ctx<'_> {
             output: format!("{url}index.html"),
             template: "intercommunalite.html",
             context: object!({
-                "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", Value::from(vec![self.crumb("Intercommunalités", "intercommunalites/")])),
+                "page": self.page(&url, &epci.nom, &format!("{} : communes membres, stratégies et études de cas.", epci.nom), "intercommunalites", vec![self.crumb("Intercommunalités", "intercommunalites/")]),
                 "epci": {
                     "nom": typography(&epci.nom),
                     "code": epci.code.clone(),
@@ -1900,7 +1907,7 @@ impl Ctx<'_> {
             output: "404.html".into(),
             template: "404.html",
             context: object!({
-                "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", Value::from(Vec::<Value>::new())),
+                "page": self.page("404.html", "Page introuvable", "Cette page n’existe pas ou a été déplacée.", "", Vec::new()),
             }),
         }
     }

@@ -50,7 +50,7 @@ impl Ctx<'_> {
             output: "acteurs/index.html".into(),
             template: "acteurs.html",
             context: object!({
-                "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", Value::from(Vec::<Value>::new())),
+                "page": self.page("acteurs/", "Acteurs", "Les acteurs qui portent l’attractivité des villes sans en être une : région, département, agence d’attractivité, marques de destination, offices de tourisme.", "acteurs", Vec::new()),
                 "acteurs": (0..site.actors.len()).map(|a| self.actor_summary(a)).collect::<Vec<_>>(),
             }),
         }];
@@ -87,7 +87,7 @@ impl Ctx<'_> {
             output: format!("{url}index.html"),
             template: "acteur.html",
             context: object!({
-                "page": self.page(&url, &actor.nom, &actor.description, "acteurs", Value::from(vec![self.crumb("Acteurs", "acteurs/")])),
+                "page": self.page(&url, &actor.nom, &actor.description, "acteurs", vec![self.crumb("Acteurs", "acteurs/")]),
                 "acteur": {
                     "nom": typography(&actor.nom),
                     "type": actor.kind.label(),

@@ -603,9 +603,9 @@ impl Ctx<'_> {
             _ => format!("{} : carte des communes qui la pratiquent.", thematic.title),
         };
         let crumbs = if url == "carte/" {
-            Value::from(Vec::<Value>::new())
+            Vec::new()
         } else {
-            Value::from(vec![self.crumb("Carte", "carte/")])
+            vec![self.crumb("Carte", "carte/")]
         };
         let page_title = if url == "carte/" {
             "Carte".to_string()

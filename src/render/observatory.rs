@@ -222,7 +222,7 @@ impl Ctx<'_> {
             output: "observatoire/index.html".into(),
             template: "observatoire.html",
             context: object!({
-                "page": self.page("observatoire/", "Observatoire", "Comment les villes de Vaucluse utilisent-elles les nouveaux outils numériques ? Canaux, stratégies, maturité et études de cas en graphiques.", "observatoire", Value::from(Vec::<Value>::new())),
+                "page": self.page("observatoire/", "Observatoire", "Comment les villes de Vaucluse utilisent-elles les nouveaux outils numériques ? Canaux, stratégies, maturité et études de cas en graphiques.", "observatoire", Vec::new()),
                 "question": typography("Comment utilisent-elles les nouveaux outils numériques ?"),
                 "nb_villes": self.site.cities.len(),
                 "nb_completes": complete,

@@ -701,7 +701,7 @@ impl Ctx<'_> {
             output: format!("{DATA_DIR}/index.html"),
             template: "donnees.html",
             context: object!({
-                "page": self.page(&format!("{DATA_DIR}/"), "Données ouvertes", "Les données de l’atlas à télécharger : JSON, CSV et GeoJSON, sous Licence Ouverte 2.0.", "donnees", ContextValue::from(Vec::<ContextValue>::new())),
+                "page": self.page(&format!("{DATA_DIR}/"), "Données ouvertes", "Les données de l’atlas à télécharger : JSON, CSV et GeoJSON, sous Licence Ouverte 2.0.", "donnees", Vec::new()),
                 "fichiers": listed,
                 "licence": {"nom": LICENCE, "url": LICENCE_URL},
                 "licences_identite": typography(IDENTITY_LICENCES),

@@ -623,7 +623,7 @@ impl Ctx<'_> {
             output: "recherche/index.html".into(),
             template: "recherche.html",
             context: object!({
-                "page": self.page("recherche/", "Rechercher", "Rechercher une ville, une étude de cas, une stratégie, un canal ou un public dans l’atlas.", "recherche", Value::from(Vec::<Value>::new())),
+                "page": self.page("recherche/", "Rechercher", "Rechercher une ville, une étude de cas, une stratégie, un canal ou un public dans l’atlas.", "recherche", Vec::new()),
                 "pagefind": self.url(&format!("{BUNDLE_DIR}/pagefind.js")),
                 "types": ["Ville", "Étude de cas", "Stratégie", "Canal", "Public"],
                 "parcourir": [

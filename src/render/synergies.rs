@@ -544,7 +544,7 @@ impl Ctx<'_> {
                     .chain(index_shared.1.iter().cloned())
                     .collect();
                 object!({
-                    "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", Value::from(Vec::<Value>::new())),
+                    "page": self.page("opportunites/", "Opportunités", "Les pratiques qu’une ville pourrait reprendre d’une autre, les actions à mutualiser et les publics sans stratégie.", "opportunites", Vec::new()),
                     "filtres": index_shared.0.clone(),
                     "filtre": null,
                     "opportunites": all,
@@ -600,7 +600,7 @@ impl Ctx<'_> {
             pages.push(Page {
                 later: later(size, move || {
                     object!({
-                        "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), field(&kind, "definition").and_then(Value::as_str).unwrap_or_default(), "opportunites", Value::from(vec![self.crumb("Opportunités", "opportunites/")])),
+                        "page": self.page(&page_url, &format!("Opportunités\u{a0}: {}", lowercase_first(&nom)), field(&kind, "definition").and_then(Value::as_str).unwrap_or_default(), "opportunites", vec![self.crumb("Opportunités", "opportunites/")]),
                         "filtres": shared.0.clone(),
                         "filtre": {"type": "type", "valeur": slug, "nom": nom, "definition": field(&kind, "definition").cloned()},
                         "opportunites": items(),
@@ -631,7 +631,7 @@ impl Ctx<'_> {
                     let (shown, total) =
                         self.city_opportunities(city, editorial_html, CITY_PAGE_LIMIT);
                     object!({
-                        "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", Value::from(vec![self.crumb("Opportunités", "opportunites/")])),
+                        "page": self.page(&page_url, &format!("Opportunités pour {}", site.cities[city].nom), &format!("Les pratiques que {} pourrait reprendre et les actions à mutualiser.", site.cities[city].nom), "opportunites", vec![self.crumb("Opportunités", "opportunites/")]),
                         "filtres": shared.0.clone(),
                         "filtre": {"type": "ville", "valeur": slug, "nom": site.cities[city].nom.as_str(), "ville": self.city_link(city)},
                         "opportunites": shown,
@@ -809,7 +809,7 @@ impl Ctx<'_> {
                 output: format!("{url}index.html"),
                 template: "synergies.html",
                 context: object!({
-                    "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { Value::from(vec![self.crumb("Synergies", "synergies/")]) } else { Value::from(Vec::<Value>::new()) }),
+                    "page": self.page(url, "Synergies", "Les villes qui partagent des stratégies, des publics et des canaux : matrice, paires les plus proches et graphe.", "synergies", if tri == "score" { vec![self.crumb("Synergies", "synergies/")] } else { Vec::new() }),
                     "tri": tri,
                     "url_tri_population": self.url("synergies/"),
                     "url_tri_score": self.url("synergies/score/"),
