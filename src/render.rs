@@ -112,10 +112,6 @@ pub struct Theme {
     template_files: BTreeMap<String, String>,
     /// Static files: output path (`static/…`) → bytes.
     statics: BTreeMap<String, Vec<u8>>,
-    /// The size of the largest page each template rendered: the next page of that template
-    /// gets a buffer of about its size at once, instead of one that Tera grows by copies from
-    /// the size of the template's own text.
-    rendered_sizes: std::sync::Mutex<std::collections::HashMap<String, usize>>,
 }
 
 /// Templates every theme must provide.
@@ -144,14 +140,8 @@ impl Theme {
     /// A page of `template`, as bytes: Tera writes only strings, so the page is UTF-8 without
     /// checking it again (`Tera::render` does, for its `String`).
     fn render(&self, template: &str, context: &tera::Context) -> tera::TeraResult<Vec<u8>> {
-        let hint = lock(&self.rendered_sizes).get(template).copied();
-        let mut html = Vec::with_capacity(hint.map_or(16 * 1024, |size| size + size / 8));
+        let mut html = Vec::new();
         self.tera.render_to(template, context, &mut html)?;
-        if hint.is_none_or(|size| html.len() > size) {
-            let mut sizes = lock(&self.rendered_sizes);
-            let size = sizes.entry(template.to_string()).or_default();
-            *size = (*size).max(html.len());
-        }
         Ok(html)
     }
 
@@ -257,7 +247,6 @@ impl Theme {
             tera,
             template_files,
             statics,
-            rendered_sizes: Default::default(),
         })
     }
 }
@@ -1017,13 +1006,6 @@ fn render_page(
         Some(config) => {
             let verbatim: Vec<&str> = verbatim.iter().filter_map(Value::as_str).collect();
             minify_with_verbatim(html, &verbatim, config)
-        }
-        // Not minified: the page keeps its buffer, which may be much larger than it (sized for
-        // the largest page of its template), where a sink keeps pages in memory (`check`).
-        None if html.capacity() > html.len() + html.len() / 4 => {
-            let mut html = html;
-            html.shrink_to_fit();
-            html
         }
         None => html,
     };
