@@ -139,7 +139,12 @@ fn parse_entity(code: &[u8], in_attr_val: bool) -> ParsedEntity {
 }
 
 pub fn decode_entities(mut code: &[u8], in_attr_val: bool) -> Vec<u8> {
-  let mut res = Vec::<u8>::new();
+  // vaucluse-atlas patch: room for the text at once (a decoded text is rarely longer), and a
+  // text without `&` copied as it is, instead of a vector grown while it is filled.
+  if memchr(b'&', code).is_none() {
+    return code.to_vec();
+  }
+  let mut res = Vec::<u8>::with_capacity(code.len());
   while !code.is_empty() {
     let (before, matched) = match memchr(b'&', code) {
       None => (code.len(), false),

@@ -25,7 +25,9 @@ pub fn encode_entities(
   in_attr_val: bool,
   must_end_with_semicolon: bool,
 ) -> Vec<u8> {
-  let mut res = Vec::<u8>::new();
+  // vaucluse-atlas patch: room for the text at once (an encoded text is rarely longer),
+  // instead of a vector grown while it is filled.
+  let mut res = Vec::<u8>::with_capacity(code.len());
   while !code.is_empty() {
     let (before, matched) = match memchr(b'&', code) {
       None => (code.len(), false),

@@ -160,6 +160,12 @@ pub fn minify_content(
       },
       NodeData::Text { value } => {
         let min = encode_entities(&value, false, !cfg.allow_optimal_entities);
+        // vaucluse-atlas patch: both replacers only replace a `<`; a text without one is
+        // written as it is instead of being copied by the replacer first.
+        if memchr::memchr(b'<', &min).is_none() {
+          out.extend_from_slice(&min);
+          continue;
+        }
         let min = if cfg.allow_optimal_entities {
           OPTIMAL_CHEVRON_REPLACER.replace_all(&min)
         } else {

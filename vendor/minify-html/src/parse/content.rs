@@ -162,6 +162,85 @@ static CLOSING_BRACE_PERCENT: Lazy<AhoCorasick> =
 static CLOSING_CHEVRON_PERCENT: Lazy<AhoCorasick> =
   Lazy::new(|| AhoCorasickBuilder::new().build(["%>"]).unwrap());
 
+/// vaucluse-atlas patch: where the leftmost-longest match of `CONTENT_TYPE_MATCHER` (no
+/// opaque syntax) starts in `code`, and its type. All its patterns start with `<`: `<` then a
+/// tag-name character, `</`, `<?`, `<!`, `<!--` and `<!doctype` (any case; the longest wins).
+/// A `<` followed by anything else is text, and the search goes on after it.
+fn find_markup(code: &[u8]) -> Option<(usize, ContentType)> {
+  let mut from = 0;
+  while let Some(offset) = memchr::memchr(b'<', &code[from..]) {
+    let at = from + offset;
+    let after = &code[at + 1..];
+    let typ = match after.first() {
+      Some(b'/') => ClosingTag,
+      Some(b'?') => Instruction,
+      Some(b'!') if after.len() >= 8 && after[1..8].eq_ignore_ascii_case(b"doctype") => Doctype,
+      Some(b'!') if after.starts_with(b"!--") => Comment,
+      Some(b'!') => Bang,
+      Some(&c) if TAG_NAME_CHAR[c] => OpeningTag,
+      _ => {
+        from = at + 1;
+        continue;
+      }
+    };
+    return Some((at, typ));
+  }
+  None
+}
+
+#[cfg(test)]
+mod find_markup_tests {
+  use super::*;
+
+  /// The automaton's answer, as `parse_content` read it before the patch.
+  fn by_automaton(code: &[u8]) -> Option<(usize, ContentType)> {
+    CONTENT_TYPE_MATCHER
+      .0
+      .find(code)
+      .map(|m| (m.start(), CONTENT_TYPE_MATCHER.1[m.pattern()]))
+  }
+
+  #[test]
+  fn find_markup_finds_what_the_automaton_finds() {
+    let pieces: [&[u8]; 24] = [
+      b"<", b"/", b"!", b"?", b"-", b"--", b"doctype", b"DocType", b"doc", b"a", b"Z", b"9",
+      b":", b" ", b">", b"\xc3\xa9", b"\xe2\x80\xaf", b"&lt;", b"{{", b"%", b"p", b"<!", b"\n", b"x",
+    ];
+    // Every sequence of up to four pieces, then longer ones from a fixed pseudo-random walk.
+    let mut inputs: Vec<Vec<u8>> = vec![Vec::new()];
+    for _ in 0..4 {
+      let mut longer = Vec::new();
+      for input in &inputs {
+        for piece in pieces {
+          let mut next = input.clone();
+          next.extend_from_slice(piece);
+          longer.push(next);
+        }
+      }
+      inputs.extend(longer);
+      inputs.dedup();
+    }
+    let mut state = 0x2545_f491_u32;
+    for _ in 0..20_000 {
+      let mut input = Vec::new();
+      for _ in 0..12 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        input.extend_from_slice(pieces[state as usize % pieces.len()]);
+      }
+      inputs.push(input);
+    }
+    for input in &inputs {
+      assert!(
+        find_markup(input) == by_automaton(input),
+        "{:?}",
+        String::from_utf8_lossy(input)
+      );
+    }
+  }
+}
+
 pub struct ParsedContent {
   pub children: Vec<NodeData>,
   pub closing_tag_omitted: bool,
@@ -186,9 +265,21 @@ pub fn parse_content(
     (false, true) => &CONTENT_TYPE_MATCHER_OPAQUE_CP,
     (true, true) => &CONTENT_TYPE_MATCHER_OPAQUE_BRACE_CP,
   };
+  let opaque = code.opts.treat_brace_as_opaque || code.opts.treat_chevron_percent_as_opaque;
   loop {
-    let (text_len, mut typ) = match matcher.0.find(code.as_slice()) {
-      Some(m) => (m.start(), matcher.1[m.pattern()]),
+    // vaucluse-atlas patch: without the opaque template syntaxes, every pattern of the matcher
+    // starts with `<`, so the next one is found by `memchr` and told apart by the bytes after
+    // it (`find_markup`), instead of running the case-insensitive automaton over the text.
+    let found = if opaque {
+      matcher
+        .0
+        .find(code.as_slice())
+        .map(|m| (m.start(), matcher.1[m.pattern()]))
+    } else {
+      find_markup(code.as_slice())
+    };
+    let (text_len, mut typ) = match found {
+      Some(found) => found,
       None => (code.rem(), Text),
     };
     // Due to dropped malformed code, it's possible for two or more text nodes to be contiguous. Ensure they always get merged into one.
@@ -213,14 +304,14 @@ pub fn parse_content(
       } else if name.is_empty() {
         // Malformed code, drop until and including next `>`.
         typ = MalformedLeftChevronSlash;
-      } else if grandparent == name.as_slice() && can_omit_as_last_node(grandparent, parent) {
+      } else if grandparent == &*name && can_omit_as_last_node(grandparent, parent) {
         // The upcoming closing tag implicitly closes the current element e.g. `<tr><td>(current position)</tr>`.
         // This DOESN'T handle when grandparent doesn't exist (represented by an empty slice). However, in that case it's irrelevant, as it would mean we would be at EOF, and our parser simply auto-closes everything anyway. (Normally we'd have to determine if `<p>Hello` is an error or allowed.)
         typ = OmittedClosingTag;
-      } else if VOID_TAGS.contains(name.as_slice()) {
+      } else if VOID_TAGS.contains(&*name) {
         // Closing tag for void element, drop.
         typ = IgnoredTag;
-      } else if parent.is_empty() || parent != name.as_slice() {
+      } else if parent.is_empty() || parent != &*name {
         // Closing tag mismatch, drop.
         typ = IgnoredTag;
       };

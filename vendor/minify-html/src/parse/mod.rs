@@ -30,9 +30,6 @@ pub struct Code<'c> {
   pub seen_body_open: bool,
 }
 
-#[derive(Copy, Clone)]
-pub struct Checkpoint(usize);
-
 impl<'c> Code<'c> {
   pub fn new_with_opts(code: &[u8], opts: ParseOpts) -> Code {
     Code {
@@ -52,14 +49,6 @@ impl<'c> Code<'c> {
 
   pub fn as_slice(&self) -> &[u8] {
     &self.code[self.next..]
-  }
-
-  pub fn take_checkpoint(&self) -> Checkpoint {
-    Checkpoint(self.next)
-  }
-
-  pub fn restore_checkpoint(&mut self, cp: Checkpoint) {
-    self.next = cp.0;
   }
 
   pub fn at_end(&self) -> bool {
