@@ -164,6 +164,11 @@ pub(super) fn bundle_dir(index: usize) -> String {
 /// Pagefind only the pages that changed since the last build ([`PreviousIndex`]).
 pub(super) struct Indexer {
     sender: Option<IndexSender>,
+    /// One per thread, dropped when the pass is over: a thread whose pages come fossicked
+    /// sleeps until then (its `recv` returns when the sender is gone), instead of being woken
+    /// for each page only to store it — a futex wake on the sending thread and, with every core
+    /// busy, a render thread preempted, for every page.
+    pass_over: Vec<mpsc::Sender<()>>,
     threads: Vec<std::thread::JoinHandle<Result<(BundleFiles, Duration), String>>>,
 }
 
@@ -270,6 +275,7 @@ impl Indexer {
         let mut channels = Vec::with_capacity(count);
         let mut fossickers = Vec::with_capacity(count);
         let mut threads = Vec::with_capacity(count);
+        let mut pass_over = Vec::with_capacity(count);
         for (index, previous) in PREVIOUS.iter().enumerate().take(count) {
             let (sender, receiver) = mpsc::channel::<(usize, Prepared)>();
             channels.push(sender);
@@ -285,6 +291,8 @@ impl Indexer {
                 Reuse::Yes => None,
             };
             let language = language.clone();
+            let (pass_over_sender, pass_over_signal) = mpsc::channel::<()>();
+            pass_over.push(pass_over_sender);
             threads.push(std::thread::spawn(move || {
                 // One build at a time uses the previous index; a poisoned lock only loses the
                 // reuse.
@@ -296,19 +304,22 @@ impl Indexer {
                 // the last one (vendor/pagefind/PATCHES.md, patch 13).
                 pagefind::prepare_minified_js();
                 let mut waiting = Duration::ZERO;
-                let pages = InOrder {
-                    receiver,
-                    pending: BTreeMap::new(),
-                    next: 0,
-                    waiting: &mut waiting,
-                };
                 let files = match fresh {
                     Some(fresh) => {
                         // Nothing kept for a next build: nor this index, nor the last one.
                         *previous = None;
-                        index_fossicked(fresh?, urls.len(), pages)?
+                        let fresh = fresh?;
+                        // The pages come fossicked by the render threads: sleep until they
+                        // are all sent, then store them.
+                        let asleep = Instant::now();
+                        pass_over_signal.recv().ok();
+                        waiting += asleep.elapsed();
+                        index_fossicked(fresh, urls.len(), in_order(receiver, &mut waiting))?
                     }
-                    None => index_in_order(&mut previous, urls, &language, pages)?.0,
+                    None => {
+                        let pages = in_order(receiver, &mut waiting);
+                        index_in_order(&mut previous, urls, &language, pages)?.0
+                    }
                 };
                 Ok((files, started.elapsed().saturating_sub(waiting)))
             }));
@@ -316,6 +327,7 @@ impl Indexer {
         // An index that could not be created fails its thread; the others still get pages.
         let fossickers = (fossickers.len() == count).then(|| std::sync::Arc::new(fossickers));
         Indexer {
+            pass_over,
             sender: Some(IndexSender {
                 channels,
                 fossickers,
@@ -334,6 +346,7 @@ impl Indexer {
     /// every thread (not counting its waits for pages).
     pub(super) fn finish_timed(mut self) -> Result<(Vec<OutputFile>, Duration), Diagnostic> {
         drop(self.sender.take());
+        self.pass_over.clear();
         let mut files = Vec::new();
         let mut busy = Duration::ZERO;
         let mut failure = None;
@@ -364,6 +377,15 @@ impl Indexer {
     #[cfg(test)]
     fn finish(self) -> Result<Vec<OutputFile>, Diagnostic> {
         self.finish_timed().map(|(files, _)| files)
+    }
+}
+
+fn in_order(receiver: mpsc::Receiver<(usize, Prepared)>, waiting: &mut Duration) -> InOrder<'_> {
+    InOrder {
+        receiver,
+        pending: BTreeMap::new(),
+        next: 0,
+        waiting,
     }
 }
 
