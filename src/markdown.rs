@@ -422,34 +422,33 @@ fn normalize(path: &str) -> Option<String> {
 
 /// French typography for running text: a narrow no-break space before `; : ! ?` and inside
 /// « », a typographic apostrophe between letters. Words that look like URLs are left alone.
+///
+/// The text is copied in runs between the characters a rule may act on (`; : ! ? % '`, and
+/// the characters that start with byte C2: « » and the no-break space); each rule looks at
+/// what was written before and at the text after.
 pub fn typography(text: &str) -> String {
     // Most texts (names, titles, most Markdown text runs) hold none of the characters the rules
     // below act on: they come out as they are, without the walk.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, b';' | b':' | b'!' | b'?' | b'%' | b'\'' | 0xC2))
-    {
+    let bytes = text.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| is_typography_byte(b)) else {
         return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len() + 8);
-    // Whether the word starting at `start` looks like a URL (or an e-mail address): decided
-    // once per word, so that a long word costs its length, not its length squared.
-    let url_at = |start: usize| {
-        let end = chars[start..]
-            .iter()
-            .position(|c| c.is_whitespace())
-            .map_or(chars.len(), |p| start + p);
-        let word = &chars[start..end];
-        word.windows(3).any(|w| w == [':', '/', '/'])
-            || word.starts_with(&['w', 'w', 'w', '.'])
-            || word.contains(&'@')
     };
-    let mut in_url = url_at(0);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_whitespace() {
-            in_url = url_at(i + 1);
+    let mut out = String::with_capacity(text.len() + 8);
+    // Whether the word around a position looks like a URL (or an e-mail address): decided once
+    // per word, so that a long word costs its length, not its length squared.
+    let mut word = UrlWord::default();
+    let mut copied = 0;
+    let mut i = first;
+    while i < bytes.len() {
+        if !is_typography_byte(bytes[i]) {
+            i += 1;
+            continue;
         }
+        out.push_str(&text[copied..i]);
+        let c = text[i..].chars().next().expect("i is a character boundary");
+        let after = i + c.len_utf8();
+        let next = text[after..].chars().next();
+        copied = after;
         match c {
             ';' | ':' | '!' | '?' => {
                 let previous = out.chars().last();
@@ -459,10 +458,10 @@ pub fn typography(text: &str) -> String {
                 } else if c != ':'
                     && previous
                         .is_some_and(|p| p.is_alphanumeric() || matches!(p, ')' | '»' | '"' | '’'))
-                    && chars.get(i + 1).is_none_or(|n| {
+                    && next.is_none_or(|n| {
                         n.is_whitespace() || matches!(n, '!' | '?' | ')' | '»' | '.' | ',')
                     })
-                    && !in_url
+                    && !word.is_url(text, i)
                 {
                     out.push(NNBSP);
                 }
@@ -476,14 +475,13 @@ pub fn typography(text: &str) -> String {
                 out.push('%');
             }
             // Inside a URL, nothing changes.
-            '«' | '»' | '\'' if in_url => out.push(c),
+            '«' | '»' | '\'' if word.is_url(text, i) => out.push(c),
             '«' => {
                 out.push(c);
-                if chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
+                if next.is_some_and(|n| !n.is_whitespace()) {
                     out.push(NNBSP);
                 }
             }
-            ' ' | '\u{a0}' if i > 0 && chars[i - 1] == '«' => out.push(NNBSP),
             '»' => {
                 match out.chars().last() {
                     Some(' ') | Some('\u{a0}') => {
@@ -495,21 +493,168 @@ pub fn typography(text: &str) -> String {
                 }
                 out.push(c);
             }
-            '\'' if i > 0
-                && chars[i - 1].is_alphabetic()
-                && chars.get(i + 1).is_some_and(|n| n.is_alphabetic()) =>
+            '\'' if text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphabetic)
+                && next.is_some_and(char::is_alphabetic) =>
             {
                 out.push('’')
             }
             _ => out.push(c),
         }
+        // A space or a no-break space right after « becomes a narrow one, URL or not.
+        if c == '«' && matches!(next, Some(' ') | Some('\u{a0}')) {
+            out.push(NNBSP);
+            copied += next.map_or(0, char::len_utf8);
+        }
+        i = copied;
     }
+    out.push_str(&text[copied..]);
     out
+}
+
+/// The bytes [`typography`] stops at: the ASCII characters of its rules, and the first byte
+/// of « » and of the no-break space.
+fn is_typography_byte(b: u8) -> bool {
+    matches!(b, b';' | b':' | b'!' | b'?' | b'%' | b'\'' | 0xC2)
+}
+
+/// The last word [`typography`] asked about: its byte range and whether it looks like a URL.
+#[derive(Default)]
+struct UrlWord {
+    range: std::ops::Range<usize>,
+    url: bool,
+}
+
+impl UrlWord {
+    /// Whether the word around byte `i` of `text` (the characters between two whitespaces)
+    /// holds « :// », starts with « www. » or holds « @ ».
+    fn is_url(&mut self, text: &str, i: usize) -> bool {
+        if !self.range.contains(&i) {
+            let start = text[..i]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(j, c)| j + c.len_utf8());
+            let end = text[i..]
+                .char_indices()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(text.len(), |(j, _)| i + j);
+            let word = &text[start..end];
+            self.range = start..end;
+            self.url = word.contains("://") || word.starts_with("www.") || word.contains('@');
+        }
+        self.url
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk over every character that `typography` replaced (kept to check it).
+    /// French typography for running text: a narrow no-break space before `; : ! ?` and inside
+    /// « », a typographic apostrophe between letters. Words that look like URLs are left alone.
+    fn typography_reference(text: &str) -> String {
+        // Most texts (names, titles, most Markdown text runs) hold none of the characters the rules
+        // below act on: they come out as they are, without the walk.
+        if !text
+            .bytes()
+            .any(|b| matches!(b, b';' | b':' | b'!' | b'?' | b'%' | b'\'' | 0xC2))
+        {
+            return text.to_string();
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len() + 8);
+        // Whether the word starting at `start` looks like a URL (or an e-mail address): decided
+        // once per word, so that a long word costs its length, not its length squared.
+        let url_at = |start: usize| {
+            let end = chars[start..]
+                .iter()
+                .position(|c| c.is_whitespace())
+                .map_or(chars.len(), |p| start + p);
+            let word = &chars[start..end];
+            word.windows(3).any(|w| w == [':', '/', '/'])
+                || word.starts_with(&['w', 'w', 'w', '.'])
+                || word.contains(&'@')
+        };
+        let mut in_url = url_at(0);
+        for (i, &c) in chars.iter().enumerate() {
+            if c.is_whitespace() {
+                in_url = url_at(i + 1);
+            }
+            match c {
+                ';' | ':' | '!' | '?' => {
+                    let previous = out.chars().last();
+                    if matches!(previous, Some(' ') | Some('\u{a0}')) {
+                        out.pop();
+                        out.push(NNBSP);
+                    } else if c != ':'
+                        && previous.is_some_and(|p| {
+                            p.is_alphanumeric() || matches!(p, ')' | '»' | '"' | '’')
+                        })
+                        && chars.get(i + 1).is_none_or(|n| {
+                            n.is_whitespace() || matches!(n, '!' | '?' | ')' | '»' | '.' | ',')
+                        })
+                        && !in_url
+                    {
+                        out.push(NNBSP);
+                    }
+                    out.push(c);
+                }
+                '%' if matches!(out.chars().last(), Some(' ') | Some('\u{a0}'))
+                    && out.chars().rev().nth(1).is_some_and(|d| d.is_ascii_digit()) =>
+                {
+                    out.pop();
+                    out.push(NNBSP);
+                    out.push('%');
+                }
+                // Inside a URL, nothing changes.
+                '«' | '»' | '\'' if in_url => out.push(c),
+                '«' => {
+                    out.push(c);
+                    if chars.get(i + 1).is_some_and(|n| !n.is_whitespace()) {
+                        out.push(NNBSP);
+                    }
+                }
+                ' ' | '\u{a0}' if i > 0 && chars[i - 1] == '«' => out.push(NNBSP),
+                '»' => {
+                    match out.chars().last() {
+                        Some(' ') | Some('\u{a0}') => {
+                            out.pop();
+                            out.push(NNBSP);
+                        }
+                        Some(p) if p != NNBSP => out.push(NNBSP),
+                        _ => {}
+                    }
+                    out.push(c);
+                }
+                '\'' if i > 0
+                    && chars[i - 1].is_alphabetic()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphabetic()) =>
+                {
+                    out.push('’')
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn typography_writes_what_the_walk_over_every_character_wrote() {
+        use proptest::prelude::*;
+        const PIECES: &[&str] = &[
+            "a", "é", "Z", "1", " ", "\u{a0}", "\u{202f}", "\n", ";", ":", "!", "?", "%", "'", "«",
+            "»", ")", "\"", "’", ".", ",", "/", "://", "www.", "@", "°", "²", "x",
+        ];
+        let text = proptest::collection::vec(proptest::sample::select(PIECES), 0..24)
+            .prop_map(|p| p.concat());
+        proptest!(ProptestConfig::with_cases(20_000), |(text in text)| {
+            prop_assert_eq!(typography(&text), typography_reference(&text));
+        });
+    }
 
     #[test]
     fn typography_puts_narrow_spaces_before_double_punctuation() {
