@@ -298,11 +298,15 @@ pub async fn build_indexes(
             encoded_page,
         }
     };
-    const MERGE_CHUNK: usize = 512;
-    while !pages.is_empty() {
+    // vaucluse-atlas patch: the next chunk is processed on the pool while this one is merged
+    // (the merge is sequential), instead of after it, while the other core waited; chunks of
+    // 256 pages, so that the two chunks held at once are the 512 pages held before.
+    const MERGE_CHUNK: usize = 256;
+    let next_chunk = |pages: &mut Vec<FossickedData>| -> Vec<FossickedData> {
         let take = pages.len().min(MERGE_CHUNK);
-        let chunk: Vec<FossickedData> = pages.drain(..take).collect();
-        let page_results: Vec<PageProcessingResult> = chunk.into_par_iter().map(&process).collect();
+        pages.drain(..take).collect()
+    };
+    let mut merge = |page_results: Vec<PageProcessingResult>| -> Result<()> {
         for result in page_results {
             word_map.merge_page(&result.words, result.meta_words, result.page_number)?;
 
@@ -338,6 +342,18 @@ pub async fn build_indexes(
             }
             fragment_hashes.insert(short_hash.to_string(), encoded_page);
         }
+        Ok(())
+    };
+    let mut processed: Vec<PageProcessingResult> =
+        next_chunk(&mut pages).into_par_iter().map(&process).collect();
+    while !processed.is_empty() {
+        let chunk = next_chunk(&mut pages);
+        let (merged, next) = rayon::join(
+            || merge(processed),
+            || chunk.into_par_iter().map(&process).collect::<Vec<_>>(),
+        );
+        merged?;
+        processed = next;
     }
 
     // Sort pages within each word by page_number to maintain correct order after parallel processing
