@@ -619,11 +619,16 @@ pub fn render_site_cached(
     // pass, the size it announces ([`Later`]): a listing of thousands of case studies started
     // last would be rendered by one thread while the others wait. (The order of rendering
     // changes no file.)
-    let mut in_order: Vec<&mut Page> = pages.iter_mut().collect();
-    in_order.sort_by_cached_key(|page| std::cmp::Reverse(announced_size(page)));
+    // The sizes are counted in parallel: a listing's context is walked card by card.
+    let sizes: Vec<usize> = pages
+        .par_iter_mut()
+        .map(|page| announced_size(page))
+        .collect();
+    let mut in_order: Vec<(usize, &mut Page)> = sizes.into_iter().zip(pages.iter_mut()).collect();
+    in_order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
     in_order
         .into_par_iter()
-        .for_each_with(indexer.sender(), |to_index, page| {
+        .for_each_with(indexer.sender(), |to_index, (_, page)| {
             if sink.failed() {
                 return;
             }
