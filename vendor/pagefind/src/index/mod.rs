@@ -92,6 +92,19 @@ pub async fn build_indexes(
         page.fragment.page_number = page_number;
     }
 
+    // vaucluse-atlas patch 17: room at once for every location the pages bring (their packed
+    // words' locations, and at most two numbers per meta position: a field marker and the
+    // position), instead of a buffer doubled a dozen times while the pages are merged — each
+    // time copied, and the old one left to the allocator while the index peaks.
+    let locations: usize = pages
+        .iter()
+        .map(|page| {
+            page.packed_words.as_ref().map_or(0, |packed| packed.locs.len())
+                + 2 * page.meta_word_data.values().map(Vec::len).sum::<usize>()
+        })
+        .sum();
+    word_map.locs.reserve_exact(locations);
+
     // Get all possible sort keys
     let mut sorts: Vec<_> = pages
         .iter()
