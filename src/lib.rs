@@ -221,9 +221,12 @@ fn compile_into(
         }
     };
     timings.render = started.elapsed();
-    if let Some(cache) = cache {
+    match cache {
         // For `serve`, which renders a case study's page alone after a save of its body.
-        cache.keep_build(site, analysis, theme);
+        Some(cache) => cache.keep_build(site, analysis, theme),
+        // `build`, `check`: freed on a thread of its own while the output is swapped in and
+        // the process ends, instead of before (tens of milliseconds at 10,000 case studies).
+        None => drop_in_background((site, analysis, theme)),
     }
     Ok(Compiled {
         files: Vec::new(),
@@ -232,6 +235,11 @@ fn compile_into(
         warnings: sorted(diagnostics),
         timings,
     })
+}
+
+/// Drops `value` on a new thread. A process that ends first does not wait for it.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 fn sorted(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
