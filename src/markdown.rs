@@ -553,9 +553,8 @@ impl UrlWord {
 mod tests {
     use super::*;
 
-    /// The walk over every character that `typography` replaced (kept to check it).
-    /// French typography for running text: a narrow no-break space before `; : ! ?` and inside
-    /// « », a typographic apostrophe between letters. Words that look like URLs are left alone.
+    /// The walk over every character (a `Vec<char>`) that `typography` replaced, kept as the
+    /// reference its property test compares it with.
     fn typography_reference(text: &str) -> String {
         // Most texts (names, titles, most Markdown text runs) hold none of the characters the rules
         // below act on: they come out as they are, without the walk.

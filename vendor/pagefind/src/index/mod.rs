@@ -311,7 +311,7 @@ pub async fn build_indexes(
             encoded_page,
         }
     };
-    // vaucluse-atlas patch: the next chunk is processed on the pool while this one is merged
+    // vaucluse-atlas patch 16: the next chunk is processed on the pool while this one is merged
     // (the merge is sequential), instead of after it, while the other core waited; chunks of
     // 256 pages, so that the two chunks held at once are the 512 pages held before.
     const MERGE_CHUNK: usize = 256;
