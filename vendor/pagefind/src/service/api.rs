@@ -109,6 +109,13 @@ impl FossickedRecord {
     fn packed(mut data: FossickedData) -> FossickedRecord {
         let words = std::mem::take(&mut data.word_data);
         data.packed_words = Some(crate::index::PackedWords::pack(words));
+        // Patch 19: the text of its excerpts and its meta fields' words, shrunk to fit too
+        // (the text grew from the digest; meta words' lists, as the other words' in patch 7).
+        data.fragment.data.content.shrink_to_fit();
+        for positions in data.meta_word_data.values_mut() {
+            positions.shrink_to_fit();
+        }
+        data.meta_word_data.shrink_to_fit();
         FossickedRecord(data)
     }
 }
