@@ -213,20 +213,36 @@ fn compile_into(
     timings.analyse = started.elapsed();
 
     let started = Instant::now();
-    match render::render_site_cached(&site, &analysis, &theme, cache, sink) {
-        Ok(rendered) => timings.steps = rendered.timings,
+    let indexing = match render::render_site_cached(&site, &analysis, &theme, cache, sink) {
+        Ok(indexing) => indexing,
         Err(mut errors) => {
             diagnostics.append(&mut errors);
             return Err(sorted(diagnostics));
         }
     };
+    let model = (site, analysis, theme);
+    let model = match cache {
+        // `serve` keeps the model for its next build, once this one succeeded.
+        Some(_) => Some(model),
+        // `build`, `check`: every page is rendered, so the model goes before Pagefind builds
+        // its index, the peak of a build's memory. It is freed on a thread of its own, beside
+        // the index's sequential steps (tens of milliseconds at 10,000 case studies).
+        None => {
+            drop_in_background(model);
+            None
+        }
+    };
+    match indexing.finish(sink) {
+        Ok(rendered) => timings.steps = rendered.timings,
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            return Err(sorted(diagnostics));
+        }
+    }
     timings.render = started.elapsed();
-    match cache {
+    if let (Some(cache), Some((site, analysis, theme))) = (cache, model) {
         // For `serve`, which renders a case study's page alone after a save of its body.
-        Some(cache) => cache.keep_build(site, analysis, theme),
-        // `build`, `check`: freed on a thread of its own while the output is swapped in and
-        // the process ends, instead of before (tens of milliseconds at 10,000 case studies).
-        None => drop_in_background((site, analysis, theme)),
+        cache.keep_build(site, analysis, theme);
     }
     Ok(Compiled {
         files: Vec::new(),

@@ -346,7 +346,7 @@ pub fn render_site_cached(
     theme: &Theme,
     cache: Option<&crate::incremental::Cache>,
     sink: &dyn Sink,
-) -> Result<Rendered, Vec<Diagnostic>> {
+) -> Result<Indexing, Vec<Diagnostic>> {
     let mut timings = RenderTimings::default();
     let mut clock = Lap(Instant::now());
     let ctx = Ctx {
@@ -684,41 +684,77 @@ pub fn render_site_cached(
     }
     // Nothing is rendered any more: the pages and what was memoised for them (case-study
     // cards, opportunities, links) are freed before Pagefind builds its index, the peak of a
-    // large build.
+    // large build. So can the model be, by the caller ([`Indexing::finish`]).
     drop(pages);
     drop(ctx);
-    give_back_freed_memory();
     clock.lap(&mut timings.exports);
-    let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
-    // One file per indexed page: written in parallel, like the pages.
-    bundle.into_par_iter().for_each(|file| sink.put(file));
-    let tail = clock.take();
-
-    // The pass above ran its steps together on every core: its wall time is shared among them
-    // in proportion to the time each took on its threads (Pagefind's thread included). The
-    // wait for Pagefind after it goes to the search index.
-    let threads = [
+    let busy = [
         clocks.get(&clocks.contexts),
         clocks.get(&clocks.templates),
         clocks.get(&clocks.minify),
-        clocks.get(&clocks.search) + indexing,
+        clocks.get(&clocks.search),
         clocks.get(&clocks.write),
     ];
-    let busy: f64 = threads
-        .iter()
-        .map(Duration::as_secs_f64)
-        .sum::<f64>()
-        .max(1e-9);
-    let share = |d: Duration| pipeline.mul_f64(d.as_secs_f64() / busy);
-    timings.pages += share(threads[0]);
-    timings.templates = share(threads[1]);
-    timings.minify = share(threads[2]);
-    timings.search = share(threads[3]) + tail;
-    timings.write = share(threads[4]);
-    if sink.failed() {
-        return Err(diagnostics);
+    Ok(Indexing {
+        indexer,
+        timings,
+        clock,
+        pipeline,
+        busy,
+    })
+}
+
+/// The render stage once every page went to the sink: Pagefind has still to build its index.
+/// The site, its analysis and the theme are no longer needed: a caller that does not keep
+/// them frees them before [`Indexing::finish`], whose index is the peak of a build's memory.
+pub struct Indexing {
+    indexer: search::Indexer,
+    timings: RenderTimings,
+    clock: Lap,
+    /// Wall time of the page pass.
+    pipeline: Duration,
+    /// Time the pass spent on each step, on every thread: contexts, templates, minification,
+    /// search records, handing pages to the sink.
+    busy: [Duration; 5],
+}
+
+impl Indexing {
+    /// Builds the search index and hands its files to `sink`.
+    pub fn finish(self, sink: &dyn Sink) -> Result<Rendered, Vec<Diagnostic>> {
+        let Self {
+            indexer,
+            mut timings,
+            mut clock,
+            pipeline,
+            busy: mut threads,
+        } = self;
+        give_back_freed_memory();
+        timings.exports += clock.take();
+        let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
+        // One file per indexed page: written in parallel, like the pages.
+        bundle.into_par_iter().for_each(|file| sink.put(file));
+        let tail = clock.take();
+
+        // The pass ran its steps together on every core: its wall time is shared among them
+        // in proportion to the time each took on its threads (Pagefind's thread included).
+        // The wait for Pagefind after it goes to the search index.
+        threads[3] += indexing;
+        let busy: f64 = threads
+            .iter()
+            .map(Duration::as_secs_f64)
+            .sum::<f64>()
+            .max(1e-9);
+        let share = |d: Duration| pipeline.mul_f64(d.as_secs_f64() / busy);
+        timings.pages += share(threads[0]);
+        timings.templates = share(threads[1]);
+        timings.minify = share(threads[2]);
+        timings.search = share(threads[3]) + tail;
+        timings.write = share(threads[4]);
+        if sink.failed() {
+            return Err(Vec::new());
+        }
+        Ok(Rendered { timings })
     }
-    Ok(Rendered { timings })
 }
 
 /// Gives the memory the page pass freed back to the system now, on every thread, instead of
