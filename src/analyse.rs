@@ -873,7 +873,7 @@ pub(crate) mod tests {
             date: "2020-01-01".to_string(),
             draft: false,
             sources: Vec::new(),
-            body: String::new(),
+            body: "".into(),
             body_line: 1,
             file: String::new(),
             text: Arc::from(""),

@@ -46,6 +46,55 @@ pub struct SourceFile {
     pub text: Arc<str>,
 }
 
+/// A Markdown body: the end of its file's text, shared with it rather than copied. A case
+/// study's text was held twice while it was loaded and resolved (the file's text for error
+/// reports, and its body), three times in between.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Body {
+    text: Arc<str>,
+    start: usize,
+}
+
+impl Body {
+    /// The last `len` bytes of `text`, which start on a character boundary.
+    pub fn tail(text: &Arc<str>, len: usize) -> Body {
+        let start = text.len() - len.min(text.len());
+        debug_assert!(text.is_char_boundary(start));
+        Body {
+            text: Arc::clone(text),
+            start,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self
+    }
+}
+
+impl From<&str> for Body {
+    /// A body that is not part of a file (tests, a body edited in `serve`).
+    fn from(body: &str) -> Body {
+        Body {
+            text: Arc::from(body),
+            start: 0,
+        }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text[self.start..]
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 /// A parsed YAML file together with the file it came from.
 #[derive(Debug, Clone)]
 pub struct Parsed<T> {
@@ -67,7 +116,7 @@ pub struct LoadedCase {
     pub slug: String,
     pub file: SourceFile,
     pub front: CaseFrontMatter,
-    pub body: String,
+    pub body: Body,
     /// 1-based line of the first body line in the file, to report Markdown problems.
     pub body_line: usize,
 }
@@ -78,7 +127,7 @@ pub struct LoadedOpportunity {
     pub slug: String,
     pub file: SourceFile,
     pub front: OpportunityFrontMatter,
-    pub body: String,
+    pub body: Body,
     pub body_line: usize,
 }
 
@@ -238,7 +287,7 @@ pub fn load_site_cached(
                 check_nesting(&file, body, body_line).map_err(|e| vec![e])?;
                 Ok(LoadedOpportunity {
                     slug,
-                    body: body.to_string(),
+                    body: Body::tail(&file.text, body.len()),
                     body_line,
                     file,
                     front,
@@ -528,7 +577,7 @@ pub fn parse_case(file: SourceFile) -> Result<LoadedCase, Vec<Diagnostic>> {
     check_nesting(&file, body, body_line).map_err(|e| vec![e])?;
     Ok(LoadedCase {
         slug,
-        body: body.to_string(),
+        body: Body::tail(&file.text, body.len()),
         body_line,
         file,
         front,

@@ -125,7 +125,7 @@ pub struct Case {
     pub draft: bool,
     pub sources: Vec<SourceRef>,
     #[serde(skip)]
-    pub body: String,
+    pub body: crate::load::Body,
     #[serde(skip)]
     pub body_line: usize,
     #[serde(skip)]
@@ -166,7 +166,7 @@ pub struct EditorialOpportunity {
     pub draft: bool,
     pub sources: Vec<SourceRef>,
     #[serde(skip)]
-    pub body: String,
+    pub body: crate::load::Body,
     #[serde(skip)]
     pub body_line: usize,
     #[serde(skip)]
