@@ -1349,6 +1349,26 @@ mod tests {
         assert_eq!(line, 4);
     }
 
+    /// A case study's body is the end of its file's text, shared and not copied.
+    #[test]
+    fn a_body_is_the_end_of_its_files_text_shared() {
+        let case = parse_case(source(
+            "---\ntitre: Un cas\nresume: R\nvilles: [apt]\ndate: 2024-01-02\nsources:\n  \
+             - url: https://example.org/\n    titre: S\n    consulte: 2024-02-03\n---\n# Corps\n\nTexte é.\n",
+        ))
+        .unwrap();
+        assert_eq!(&*case.body, "# Corps\n\nTexte é.\n");
+        assert_eq!(
+            case.body.as_str(),
+            &case.file.text[case.file.text.len() - 19..]
+        );
+        assert!(Arc::ptr_eq(&case.body.text, &case.file.text));
+        assert_eq!(format!("{:?}", case.body), "\"# Corps\\n\\nTexte é.\\n\"");
+        let alone = Body::from("# Seul\n");
+        assert_eq!(&*alone, "# Seul\n");
+        assert_eq!(&*Body::tail(&Arc::from("abc"), 9), "abc");
+    }
+
     /// Found by the `front_matter` fuzz target: an opening line `---  \r\r\n` (CRLF folded to
     /// `---  \r\n`) made the YAML start on the line feed, one line too early.
     #[test]

@@ -1954,6 +1954,43 @@ fn lever_definition(lever: Lever) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The render stage ends with the search index still to build, and builds it once the
+    /// site, its analysis and the theme are gone (`build` frees them first: the index is the
+    /// peak of its memory): every page was handed to the sink before, the index's files after.
+    #[test]
+    fn the_search_index_is_built_after_the_model_is_freed() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::corpus::write_atlas(source, dir.path(), 20, 2026).unwrap();
+        let (loaded, diagnostics) = crate::load::load_site(dir.path());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let (site, diagnostics) =
+            crate::resolve::resolve(&loaded, &crate::resolve::ResolveOptions::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let site = site.unwrap();
+        let analysis = crate::analyse::analyse(&site);
+        let theme = crate::incremental::load_theme(None, dir.path(), &site.config.theme).unwrap();
+        let sink = Collect::default();
+        let indexing = render_site_cached(&site, &analysis, &theme, None, &sink).unwrap();
+        drop((site, analysis, theme));
+        let pages = lock(&sink.0).len();
+        assert!(
+            lock(&sink.0).iter().any(|f| f.path == "cas/index.html")
+                && !lock(&sink.0)
+                    .iter()
+                    .any(|f| f.path.starts_with("pagefind/")),
+            "the pages, and no index yet"
+        );
+        indexing.finish(&sink).unwrap();
+        let files = sink.into_files();
+        assert!(files.len() > pages);
+        assert!(
+            files[..]
+                .iter()
+                .any(|f| f.path == "pagefind/pagefind-entry.json")
+        );
+    }
+
     /// The pages whose context is built later announce about its size, so that they take
     /// their place among the biggest pages (the pass renders those first): on a generated
     /// atlas of 300 case studies, every announced size is within a factor of three of the
