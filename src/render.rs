@@ -1954,21 +1954,27 @@ fn lever_definition(lever: Lever) -> &'static str {
 mod tests {
     use super::*;
 
-    /// The render stage ends with the search index still to build, and builds it once the
-    /// site, its analysis and the theme are gone (`build` frees them first: the index is the
-    /// peak of its memory): every page was handed to the sink before, the index's files after.
-    #[test]
-    fn the_search_index_is_built_after_the_model_is_freed() {
+    /// A generated atlas of `cases` case studies (in the folder returned), loaded, resolved
+    /// and analysed.
+    fn generated_site(cases: usize) -> (tempfile::TempDir, Site, Analysis) {
         let dir = tempfile::tempdir().unwrap();
         let source = Path::new(env!("CARGO_MANIFEST_DIR"));
-        crate::corpus::write_atlas(source, dir.path(), 20, 2026).unwrap();
+        crate::corpus::write_atlas(source, dir.path(), cases, 2026).unwrap();
         let (loaded, diagnostics) = crate::load::load_site(dir.path());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let (site, diagnostics) =
             crate::resolve::resolve(&loaded, &crate::resolve::ResolveOptions::default());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let site = site.unwrap();
-        let analysis = crate::analyse::analyse(&site);
+        let analysis = crate::analyse::analyse(site.as_ref().unwrap());
+        (dir, site.unwrap(), analysis)
+    }
+
+    /// The render stage ends with the search index still to build, and builds it once the
+    /// site, its analysis and the theme are gone (`build` frees them first: the index is the
+    /// peak of its memory): every page was handed to the sink before, the index's files after.
+    #[test]
+    fn the_search_index_is_built_after_the_model_is_freed() {
+        let (dir, site, analysis) = generated_site(20);
         let theme = crate::incremental::load_theme(None, dir.path(), &site.config.theme).unwrap();
         let sink = Collect::default();
         let indexing = render_site_cached(&site, &analysis, &theme, None, &sink).unwrap();
@@ -1997,16 +2003,7 @@ mod tests {
     /// built context's, for city, term and opportunity pages alike.
     #[test]
     fn the_contexts_built_later_are_about_the_size_announced() {
-        let dir = tempfile::tempdir().unwrap();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR"));
-        crate::corpus::write_atlas(source, dir.path(), 300, 2026).unwrap();
-        let (loaded, diagnostics) = crate::load::load_site(dir.path());
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let (site, diagnostics) =
-            crate::resolve::resolve(&loaded, &crate::resolve::ResolveOptions::default());
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let site = site.unwrap();
-        let analysis = crate::analyse::analyse(&site);
+        let (_dir, site, analysis) = generated_site(300);
         let ctx = Ctx {
             site: &site,
             ix: &analysis.indexes,
