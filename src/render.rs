@@ -336,7 +336,9 @@ struct Page<'a> {
 }
 
 /// Renders every page of the site, handing each file to `sink` as soon as it is final, or
-/// returns every problem found (broken internal links in Markdown, template errors). With a
+/// returns every problem found (broken internal links in Markdown, template errors). The
+/// search index is left to build: [`Indexing::finish`], once the caller has freed what it
+/// no longer needs (the pages are read for the index as they are rendered). With a
 /// `cache` (`serve`), a page whose template and context did not change since the previous
 /// build keeps its bytes instead of being rendered again (see [`crate::incremental`]); every
 /// other step is the same, so the files are the same.
