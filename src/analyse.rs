@@ -897,6 +897,7 @@ pub(crate) mod tests {
                 langue: "fr".into(),
                 theme: "default".into(),
                 minifier: false,
+                recherche: true,
                 editeur: None,
                 introduction: None,
                 synergies: SynergyConfig::default(),

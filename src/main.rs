@@ -157,6 +157,9 @@ struct SiteArgs {
     /// Ne minifie pas les pages, quoi que dise atlas.yaml (minifier)
     #[arg(long)]
     no_minify: bool,
+    /// Ne construit ni l’index de recherche ni la page Rechercher, quoi que dise atlas.yaml (recherche)
+    #[arg(long)]
+    no_search: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,6 +177,7 @@ impl SiteArgs {
                 base_url: self.base_url,
                 drafts: self.drafts,
                 no_minify: self.no_minify,
+                no_search: self.no_search,
             },
         }
     }

@@ -34,6 +34,10 @@ pub struct SiteConfig {
     /// Minify the HTML output (default: true).
     #[serde(default = "default_true")]
     pub minifier: bool,
+    /// Build the search index and the search page (default: true). Without them, no page
+    /// offers a search form.
+    #[serde(default = "default_true")]
+    pub recherche: bool,
     /// Who publishes the atlas (footer, feed author).
     #[serde(default)]
     pub editeur: Option<String>,

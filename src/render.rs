@@ -457,7 +457,9 @@ pub fn render_site_cached(
     ctx.add_small_maps(&geometry, &mut pages);
     pages.extend(map_pages);
     pages.push(observatory);
-    pages.push(ctx.search_page());
+    if site.config.recherche {
+        pages.push(ctx.search_page());
+    }
     pages.push(ctx.opendata_page(&data_sizes));
     pages.push(ctx.not_found_page());
     clock.lap(&mut timings.pages);
@@ -559,7 +561,8 @@ pub fn render_site_cached(
             "carte": ctx.url("carte/"),
             "observatoire": ctx.url("observatoire/"),
             "acteurs": ctx.url("acteurs/"),
-            "recherche": ctx.url("recherche/"),
+            // Absent without a search page: the theme then shows no search form.
+            "recherche": site.config.recherche.then(|| ctx.url("recherche/")),
             "donnees": ctx.url("donnees/"),
             "atom": ctx.url(feeds::ATOM_PATH),
         },
@@ -585,7 +588,13 @@ pub fn render_site_cached(
         ],
     });
 
-    let search_urls = search::mark_indexable(&mut pages);
+    // Without search (`recherche: false`, `--no-search`), no page is marked for the index and
+    // no index is built: no `pagefind/` in the output.
+    let search_urls = if site.config.recherche {
+        search::mark_indexable(&mut pages)
+    } else {
+        Vec::new()
+    };
     // The search page is told which indexes to merge into the first one.
     let merged: Vec<String> = (1..search::index_count(search_urls.len()))
         .map(|index| ctx.url(&format!("{}/", search::bundle_dir(index))))
@@ -613,7 +622,10 @@ pub fn render_site_cached(
     } else {
         search::Reuse::No
     };
-    let indexer = search::Indexer::start(search_urls, site.config.langue.clone(), reuse);
+    let indexer = site
+        .config
+        .recherche
+        .then(|| search::Indexer::start(search_urls, site.config.langue.clone(), reuse));
     let excluded = search::exclusions();
     let clocks = StepClocks::default();
     let failures: std::sync::Mutex<Vec<Diagnostic>> = std::sync::Mutex::new(Vec::new());
@@ -628,9 +640,9 @@ pub fn render_site_cached(
         .collect();
     let mut in_order: Vec<(usize, &mut Page)> = sizes.into_iter().zip(pages.iter_mut()).collect();
     in_order.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
-    in_order
-        .into_par_iter()
-        .for_each_with(indexer.sender(), |to_index, (_, page)| {
+    in_order.into_par_iter().for_each_with(
+        indexer.as_ref().map(search::Indexer::sender),
+        |to_index, (_, page)| {
             if sink.failed() {
                 return;
             }
@@ -651,7 +663,7 @@ pub fn render_site_cached(
                     return;
                 }
             };
-            if let Some((_, position)) = page.search {
+            if let (Some((_, position)), Some(to_index)) = (page.search, to_index.as_ref()) {
                 let started = Instant::now();
                 let source = search::source(&bytes, excluded.as_deref());
                 to_index.send(position, source);
@@ -663,11 +675,14 @@ pub fn render_site_cached(
                 bytes,
             });
             clocks.add(&clocks.write, started);
-        });
+        },
+    );
     let mut failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
     if !failures.is_empty() || sink.failed() {
         // The index thread sees pages missing and stops.
-        let _ = indexer.finish_timed();
+        if let Some(indexer) = indexer {
+            let _ = indexer.finish_timed();
+        }
         diagnostics.append(&mut failures);
         diagnostics.truncate(20);
         return Err(diagnostics);
@@ -710,7 +725,8 @@ pub fn render_site_cached(
 /// The site, its analysis and the theme are no longer needed: a caller that does not keep
 /// them frees them before [`Indexing::finish`], whose index is the peak of a build's memory.
 pub struct Indexing {
-    indexer: search::Indexer,
+    /// `None` without search (`recherche: false`, `--no-search`).
+    indexer: Option<search::Indexer>,
     timings: RenderTimings,
     clock: Lap,
     /// Wall time of the page pass.
@@ -732,7 +748,10 @@ impl Indexing {
         } = self;
         give_back_freed_memory();
         timings.exports += clock.take();
-        let (bundle, indexing) = indexer.finish_timed().map_err(|e| vec![e])?;
+        let (bundle, indexing) = match indexer {
+            Some(indexer) => indexer.finish_timed().map_err(|e| vec![e])?,
+            None => (Vec::new(), Duration::ZERO),
+        };
         // One file per indexed page: written in parallel, like the pages.
         bundle.into_par_iter().for_each(|file| sink.put(file));
         let tail = clock.take();

@@ -27,6 +27,8 @@ pub struct ResolveOptions {
     pub drafts: bool,
     /// Turns minification off whatever `atlas.yaml` says (`--no-minify`).
     pub no_minify: bool,
+    /// Builds no search index nor search page, whatever `atlas.yaml` says (`--no-search`).
+    pub no_search: bool,
 }
 
 /// The validated site configuration.
@@ -41,6 +43,8 @@ pub struct Config {
     pub langue: String,
     pub theme: String,
     pub minifier: bool,
+    /// The search index and the search page are built.
+    pub recherche: bool,
     pub editeur: Option<String>,
     pub introduction: Option<String>,
     pub synergies: SynergyConfig,
@@ -1274,6 +1278,7 @@ fn resolve_config(
         langue: config.langue.value.clone(),
         theme: config.theme.value.clone(),
         minifier: config.minifier && !options.no_minify,
+        recherche: config.recherche && !options.no_search,
         editeur: config.editeur.clone(),
         introduction: config.introduction.clone(),
         synergies: config.synergies.clone(),

@@ -169,6 +169,10 @@ fn field_doc(owner: &str, field: &str) -> Option<(&'static str, Rule)> {
         ),
         ("SiteConfig", "theme") => ("Nom du dossier du thème dans themes/.", Pattern(SLUG)),
         ("SiteConfig", "minifier") => ("Compacte le HTML produit.", None),
+        ("SiteConfig", "recherche") => (
+            "Construit l'index de recherche et la page Rechercher (par défaut : oui) ; avec false, aucune page n'affiche de formulaire de recherche. L'option --no-search la désactive pour une construction.",
+            None,
+        ),
         ("SiteConfig", "editeur") => (
             "Qui publie l'atlas (pied de page, auteur du flux Atom).",
             None,

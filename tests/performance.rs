@@ -1,4 +1,5 @@
-//! The performance tools a user sees: `build --timings`, `build --no-minify`, and the
+//! The performance tools a user sees: `build --timings`, `build --no-minify`, `--no-search`
+//! (and `recherche: false`), and the
 //! benchmark corpus (`vaucluse_atlas::corpus`, `cargo run --example gen-corpus`), which must
 //! build as a real atlas and as a Hugo site of the same pages.
 
@@ -63,6 +64,87 @@ fn no_minify_overrides_atlas_yaml() {
     assert!(
         page.contains("</body>"),
         "--no-minify keeps optional closing tags"
+    );
+}
+
+/// What a build without search leaves out, and what it keeps.
+fn assert_without_search(public: &std::path::Path) {
+    assert!(!public.join("pagefind").exists(), "no search bundle");
+    assert!(!public.join("recherche").exists(), "no search page");
+    for page in [
+        "index.html",
+        "villes/avignon/index.html",
+        "cas/marque-avignon/index.html",
+    ] {
+        let html = read(&public.join(page));
+        assert!(
+            !html.contains("recherche-entete"),
+            "no search form in {page}"
+        );
+        assert!(!html.contains("data-pagefind"), "no index marks in {page}");
+        assert!(
+            !html.contains("/recherche/"),
+            "no link to the search page in {page}"
+        );
+    }
+    assert!(!read(&public.join("sitemap.xml")).contains("/recherche/"));
+    // Everything else is there.
+    assert!(public.join("villes/avignon/index.html").exists());
+    assert!(public.join("donnees/atlas.json").exists());
+}
+
+#[test]
+fn no_search_overrides_atlas_yaml_and_leaves_no_index_behind() {
+    let site = fixture("mini");
+    let public = site.path().join("public");
+    let with_search = run(&["build"], site.path());
+    assert!(with_search.status.success(), "{}", stderr(&with_search));
+    assert!(public.join("pagefind/pagefind.js").exists());
+    assert!(public.join("recherche/index.html").exists());
+    let city = read(&public.join("villes/avignon/index.html"));
+    assert!(city.contains("class=\"recherche-entete\" action=\"/recherche/\""));
+    assert!(city.contains("data-pagefind-body"));
+    // « Site construit dans … : N pages, … »
+    let pages = |output: &std::process::Output| -> usize {
+        let text = stderr(output);
+        let before = text.split(" pages, ").next().unwrap_or_default();
+        let number = before.rsplit(' ').next().unwrap_or_default();
+        number
+            .parse()
+            .unwrap_or_else(|_| panic!("no page count in {text}"))
+    };
+
+    // Into the same output: the previous index and search page are gone.
+    let without = run(&["build", "--no-search"], site.path());
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert_without_search(&public);
+    assert_eq!(
+        pages(&without) + 1,
+        pages(&with_search),
+        "one page less: /recherche/"
+    );
+}
+
+#[test]
+fn recherche_false_in_atlas_yaml_builds_no_search_and_a_link_to_it_is_broken() {
+    let site = fixture("mini");
+    let config = site.path().join("atlas.yaml");
+    let text = read(&config).replace("minifier: false", "minifier: false\nrecherche: false");
+    std::fs::write(&config, &text).unwrap();
+    let built = run(&["build"], site.path());
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert_without_search(&site.path().join("public"));
+
+    // The search page does not exist: a link to it is a broken link, as to any missing page.
+    let linked = text.replace("Bienvenue !", "Bienvenue ! [Chercher](/recherche/).");
+    std::fs::write(&config, linked).unwrap();
+    let refused = run(&["check"], site.path());
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("lien interne cassé")
+            && stderr(&refused).contains("aucune page /recherche/"),
+        "{}",
+        stderr(&refused)
     );
 }
 

@@ -99,7 +99,9 @@ pub(crate) fn case_page(
     let mut page = ctx.case_page(index, case);
     page.context = ctx.case_context(index, &markdown.html);
     page.case = None;
-    search::mark_indexable(std::slice::from_mut(&mut page));
+    if site.config.recherche {
+        search::mark_indexable(std::slice::from_mut(&mut page));
+    }
     let minify = super::minify_config();
     let bytes = render_page(
         &ctx,
