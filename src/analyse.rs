@@ -543,6 +543,7 @@ fn related_cases(site: &Site, ix: &Indexes) -> Vec<Vec<RelatedCase>> {
     }
     site.cases
         .par_iter()
+        .with_max_len(crate::load::PARALLEL_PIECE)
         .enumerate()
         .map(|(case_index, case)| {
             // Only counts per candidate: the shared terms are listed for the few kept.

@@ -157,6 +157,11 @@ pub struct LoadedSite {
 }
 
 pub const CONFIG_FILE: &str = "atlas.yaml";
+
+/// The most files one thread reads at a time, when files are read in parallel: rayon's own
+/// split (the list in as many parts as threads, then halves) leaves a quarter of 1,000 case
+/// studies to one thread at the end while the other waits.
+pub(crate) const PARALLEL_PIECE: usize = 8;
 pub const CITIES_DIR: &str = "content/villes";
 pub const CASES_DIR: &str = "content/cas";
 pub const REFERENTIAL_DIR: &str = "content/referentiel";
@@ -223,12 +228,16 @@ pub fn load_site_cached(
                 &mut diagnostics,
             );
             let case_paths = collect_files(root, &root.join(CASES_DIR), &["md"], &mut diagnostics);
+            // Small pieces of work for each thread: rayon otherwise cuts the list in four,
+            // and a thread that is left with the last quarter works alone at the end.
             let cities: Vec<Result<LoadedCity, Vec<Diagnostic>>> = city_paths
                 .par_iter()
+                .with_max_len(PARALLEL_PIECE)
                 .map(|path| crate::incremental::cached(cache, path, || load_city(root, path)))
                 .collect();
             let cases: Vec<Result<LoadedCase, Vec<Diagnostic>>> = case_paths
                 .par_iter()
+                .with_max_len(PARALLEL_PIECE)
                 .map(|path| crate::incremental::cached(cache, path, || load_case(root, path)))
                 .collect();
             (cities, cases, diagnostics)

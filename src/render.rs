@@ -351,7 +351,7 @@ pub fn render_site_cached(
 ) -> Result<Indexing, Vec<Diagnostic>> {
     let mut timings = RenderTimings::default();
     let mut clock = Lap(Instant::now());
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         site,
         ix: &analysis.indexes,
         an: analysis,
@@ -363,6 +363,7 @@ pub fn render_site_cached(
     let case_bodies: Vec<markdown::RenderedMarkdown> = site
         .cases
         .par_iter()
+        .with_max_len(crate::load::PARALLEL_PIECE)
         .map(|case| {
             markdown::render_with(
                 &case.body,
@@ -696,13 +697,17 @@ pub fn render_site_cached(
             bytes: bytes.clone(),
         });
     }
-    for file in ctx.feed_files(&pages) {
+    // Nothing is rendered any more: what was memoised for the pages (case-study cards,
+    // opportunities, links) is freed, on another thread while the feeds are written, before
+    // Pagefind builds its index, the peak of a large build. So can the model be, by the caller
+    // ([`Indexing::finish`]).
+    let urls: Vec<String> = pages.iter().map(|page| page.url.clone()).collect();
+    drop(pages);
+    let memo = std::mem::take(&mut ctx.memo);
+    let (feeds, ()) = rayon::join(|| ctx.feed_files(&urls), move || drop(memo));
+    for file in feeds {
         sink.put(file);
     }
-    // Nothing is rendered any more: the pages and what was memoised for them (case-study
-    // cards, opportunities, links) are freed before Pagefind builds its index, the peak of a
-    // large build. So can the model be, by the caller ([`Indexing::finish`]).
-    drop(pages);
     drop(ctx);
     clock.lap(&mut timings.exports);
     let busy = [
@@ -746,7 +751,11 @@ impl Indexing {
             pipeline,
             busy: mut threads,
         } = self;
-        give_back_freed_memory();
+        // Without an index to build, nothing is to be made room for: the process ends, or
+        // `serve` renders again, soon.
+        if indexer.is_some() {
+            give_back_freed_memory();
+        }
         timings.exports += clock.take();
         let (bundle, indexing) = match indexer {
             Some(indexer) => indexer.finish_timed().map_err(|e| vec![e])?,

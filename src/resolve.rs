@@ -874,6 +874,7 @@ fn markdown_warnings(
         .collect();
     let mut out: Vec<Diagnostic> = bodies
         .par_iter()
+        .with_max_len(crate::load::PARALLEL_PIECE)
         .flat_map_iter(|&(body, body_line, file, text)| {
             crate::sanitize::audit(body, config.html_brut)
                 .into_iter()

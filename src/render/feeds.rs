@@ -2,7 +2,7 @@
 //! `robots.txt`. Nothing depends on the time of the build: the feed's `updated` is the date of
 //! the newest case study, so the same content always gives the same bytes.
 
-use super::{Ctx, OutputFile, Page};
+use super::{Ctx, OutputFile};
 use crate::markdown::typography;
 
 /// Path of the Atom feed in the output.
@@ -37,7 +37,8 @@ pub fn rfc3339(date: &str) -> String {
 
 impl Ctx<'_> {
     /// `cas/atom.xml`, `sitemap.xml` and `robots.txt`. `pages` are every page of the site.
-    pub(super) fn feed_files(&self, pages: &[Page]) -> Vec<OutputFile> {
+    /// The feed, the sitemap of the pages at `urls` and `robots.txt`.
+    pub(super) fn feed_files(&self, urls: &[String]) -> Vec<OutputFile> {
         vec![
             OutputFile {
                 path: ATOM_PATH.into(),
@@ -45,7 +46,7 @@ impl Ctx<'_> {
             },
             OutputFile {
                 path: "sitemap.xml".into(),
-                bytes: self.sitemap(pages).into_bytes(),
+                bytes: self.sitemap(urls).into_bytes(),
             },
             OutputFile {
                 path: "robots.txt".into(),
@@ -141,10 +142,10 @@ impl Ctx<'_> {
     }
 
     /// `sitemap.xml` (sitemaps.org 0.9): the absolute URL of every page but `404.html`.
-    pub(super) fn sitemap(&self, pages: &[Page]) -> String {
-        let mut urls: Vec<&str> = pages
+    pub(super) fn sitemap(&self, urls: &[String]) -> String {
+        let mut urls: Vec<&str> = urls
             .iter()
-            .map(|p| p.url.as_str())
+            .map(String::as_str)
             .filter(|url| *url != "404.html")
             .collect();
         urls.sort_unstable();
