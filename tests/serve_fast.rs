@@ -343,3 +343,43 @@ fn a_broken_body_edit_shows_the_overlay_and_keeps_the_last_good_page() {
     settle(&events);
     server.assert_equals_a_fresh_build(root);
 }
+
+/// `serve --no-search`: no search page, no index, no search form, and the page that the fast
+/// path renders alone after a save has no index marks either: the full rebuild that follows
+/// finds it as it would have written it, and does not announce it again.
+#[test]
+fn without_search_the_fast_path_renders_the_page_the_full_build_writes() {
+    let site = fixture("mini");
+    let root = site.path();
+    let server = Server::start(root, &["--no-search"]);
+    let events = Events::connect(&server);
+    assert_eq!(server.get("/recherche/").status, 404);
+    assert_eq!(server.get("/pagefind/pagefind.js").status, 404);
+    let before = server.get("/cas/marque-avignon/").text();
+    assert!(!before.contains("recherche-entete"), "no search form");
+    assert!(!before.contains("data-pagefind"), "no index marks");
+
+    server.after_rebuild(|| {
+        edit(
+            &case(root),
+            "Du code : `a : b`.",
+            "Du code : `a : b`.\n\nUne phrase sans recherche.",
+        )
+    });
+    let event = events.next();
+    assert_eq!(event.name, "reload", "{event:?}");
+    assert_eq!(event.data["files"], serde_json::json!([PAGE]));
+    assert_eq!(
+        wait_for_fast_renders(&server, 1).len(),
+        1,
+        "{}",
+        server.stderr()
+    );
+    for event in settle(&events) {
+        let files = event.data["files"].as_array().unwrap();
+        assert!(!files.iter().any(|f| f == PAGE), "{event:?}");
+    }
+    let page = server.get("/cas/marque-avignon/").text();
+    assert!(page.contains("Une phrase sans recherche."), "{page}");
+    assert!(!page.contains("data-pagefind"), "{page}");
+}
