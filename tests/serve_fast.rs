@@ -56,6 +56,27 @@ fn settle(events: &Events) -> Vec<common::server::Event> {
     seen
 }
 
+/// Adds a paragraph to the case study's body and waits for the fast path's reload event:
+/// this page alone, announced alone.
+fn add_to_the_body(
+    server: &Server,
+    events: &Events,
+    root: &Path,
+    paragraph: &str,
+) -> common::server::Event {
+    server.after_rebuild(|| {
+        edit(
+            &case(root),
+            "Du code : `a : b`.",
+            &format!("Du code : `a : b`.\n\n{paragraph}"),
+        )
+    });
+    let event = events.next();
+    assert_eq!(event.name, "reload", "{event:?}");
+    assert_eq!(event.data["files"], serde_json::json!([PAGE]));
+    event
+}
+
 #[test]
 fn a_body_edit_is_served_at_once_and_equals_a_fresh_build_once_settled() {
     let site = fixture("mini");
@@ -71,17 +92,12 @@ fn a_body_edit_is_served_at_once_and_equals_a_fresh_build_once_settled() {
     let before = server.get("/cas/marque-avignon/");
     assert!(!before.text().contains("Une phrase ajoutée"));
 
-    server.after_rebuild(|| {
-        edit(
-            &case(root),
-            "Du code : `a : b`.",
-            "Du code : `a : b`.\n\nUne phrase ajoutée, avec un [lien](/villes/carpentras/).",
-        )
-    });
-    // The fast path: this page alone, announced alone.
-    let event = events.next();
-    assert_eq!(event.name, "reload", "{event:?}");
-    assert_eq!(event.data["files"], serde_json::json!([PAGE]));
+    let event = add_to_the_body(
+        &server,
+        &events,
+        root,
+        "Une phrase ajoutée, avec un [lien](/villes/carpentras/).",
+    );
     assert!(event.data["diagnostics"].is_null());
     let renders = wait_for_fast_renders(&server, 1);
     assert_eq!(renders.len(), 1, "{}", server.stderr());
@@ -359,16 +375,7 @@ fn without_search_the_fast_path_renders_the_page_the_full_build_writes() {
     assert!(!before.contains("recherche-entete"), "no search form");
     assert!(!before.contains("data-pagefind"), "no index marks");
 
-    server.after_rebuild(|| {
-        edit(
-            &case(root),
-            "Du code : `a : b`.",
-            "Du code : `a : b`.\n\nUne phrase sans recherche.",
-        )
-    });
-    let event = events.next();
-    assert_eq!(event.name, "reload", "{event:?}");
-    assert_eq!(event.data["files"], serde_json::json!([PAGE]));
+    add_to_the_body(&server, &events, root, "Une phrase sans recherche.");
     assert_eq!(
         wait_for_fast_renders(&server, 1).len(),
         1,
