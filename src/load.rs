@@ -157,16 +157,17 @@ pub struct LoadedSite {
 }
 
 pub const CONFIG_FILE: &str = "atlas.yaml";
-
-/// The most files one thread reads at a time, when files are read in parallel: rayon's own
-/// split (the list in as many parts as threads, then halves) leaves a quarter of 1,000 case
-/// studies to one thread at the end while the other waits.
-pub(crate) const PARALLEL_PIECE: usize = 8;
 pub const CITIES_DIR: &str = "content/villes";
 pub const CASES_DIR: &str = "content/cas";
 pub const REFERENTIAL_DIR: &str = "content/referentiel";
 pub const OPPORTUNITIES_DIR: &str = "content/opportunites";
 pub const ACTORS_DIR: &str = "content/acteurs";
+
+/// The most case studies or city cards that one thread takes at a time in a parallel loop
+/// over them (reading, Markdown, analysis): rayon's own split (the list in as many parts as
+/// threads, then in halves) left a quarter of 1,000 case studies to one thread at the end
+/// while the other waited.
+pub(crate) const PARALLEL_PIECE: usize = 8;
 
 /// Reads the whole site under `root`. Returns what was parsed and every problem found.
 pub fn load_site(root: &Path) -> (LoadedSite, Vec<Diagnostic>) {

@@ -36,8 +36,8 @@ pub fn rfc3339(date: &str) -> String {
 }
 
 impl Ctx<'_> {
-    /// `cas/atom.xml`, `sitemap.xml` and `robots.txt`. `pages` are every page of the site.
-    /// The feed, the sitemap of the pages at `urls` and `robots.txt`.
+    /// `cas/atom.xml`, `sitemap.xml` (of the pages at `urls`: every page of the site) and
+    /// `robots.txt`.
     pub(super) fn feed_files(&self, urls: &[String]) -> Vec<OutputFile> {
         vec![
             OutputFile {
