@@ -298,6 +298,109 @@ fn site_templates_override_the_theme_file_by_file_and_static_files_are_copied() 
     assert!(public.join("static/style.css").is_file());
 }
 
+/// A site's `templates/partials/composants.html` replacing the theme's.
+fn override_components(site: &std::path::Path, edit: impl Fn(String) -> String) {
+    let theme = read(&repo().join("themes/default/templates/partials/composants.html"));
+    std::fs::create_dir_all(site.join("templates/partials")).unwrap();
+    std::fs::write(site.join("templates/partials/composants.html"), edit(theme)).unwrap();
+}
+
+/// The case-study and opportunity cards are rendered once, by the theme's components, and
+/// given ready-made (`c.carte`, `o.carte`) to every page that lists them: a component the site
+/// overrides draws every card of every page, and only those.
+#[test]
+fn a_card_component_overridden_by_the_site_draws_every_card_of_every_page() {
+    let site = fixture("mini");
+    override_components(site.path(), |text| {
+        text.replace(
+            r#"<article class="carte carte-cas">"#,
+            r#"<article class="carte carte-cas" data-essai="cas">"#,
+        )
+        .replace(
+            r#"<li class="carte opportunite "#,
+            r#"<li data-essai="opportunite" class="carte opportunite "#,
+        )
+    });
+    let output = run(&["build"], site.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let public = site.path().join("public");
+    let mut case_cards = 0;
+    let mut opportunity_cards = 0;
+    for (path, bytes) in snapshot(&public) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            html.matches(r#"<article class="carte carte-cas""#).count(),
+            html.matches(r#"data-essai="cas""#).count(),
+            "{path}: a case-study card not drawn by the site's component"
+        );
+        assert_eq!(
+            html.matches(r#"class="carte opportunite "#).count(),
+            html.matches(r#"data-essai="opportunite""#).count(),
+            "{path}: an opportunity card not drawn by the site's component"
+        );
+        case_cards += html.matches(r#"data-essai="cas""#).count();
+        opportunity_cards += html.matches(r#"data-essai="opportunite""#).count();
+    }
+    let city = read(&public.join("villes/carpentras/index.html"));
+    assert!(city.contains(r#"data-essai="cas""#), "{city}");
+    assert!(case_cards >= 5, "{case_cards} case-study cards");
+    assert!(
+        opportunity_cards >= 3,
+        "{opportunity_cards} opportunity cards"
+    );
+}
+
+/// A card component that fails is reported once per card, not once per page that lists it,
+/// with its file; the build fails and leaves the previous output as it was.
+#[test]
+fn a_card_component_that_fails_names_its_file_and_the_card() {
+    let site = fixture("mini");
+    let public = site.path().join("public");
+    assert!(run(&["build"], site.path()).status.success());
+    let before = snapshot(&public);
+    override_components(site.path(), |text| {
+        text.replace(
+            r#"<p class="carte__resume">{{ c.resume }}</p>"#,
+            r#"<p class="carte__resume">{{ c.resume_inexistant }}</p>"#,
+        )
+    });
+    let failed = run(&["build"], site.path());
+    assert_eq!(failed.status.code(), Some(1));
+    let message = stderr(&failed);
+    assert!(
+        message.contains(
+            "erreur : templates/partials/composants.html : rendu impossible de la carte de l’étude de cas /cas/"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("(composant «\u{202f}carte_cas\u{202f}»)"),
+        "{message}"
+    );
+    assert!(message.contains("resume_inexistant"), "{message}");
+    // Once per published case study, however many pages list it…
+    assert_eq!(
+        message.matches("rendu impossible de la carte").count(),
+        2,
+        "{message}"
+    );
+    // …and the pages that show the ready-made card do not fail with it: only the listing,
+    // which calls the component itself (with `niveau=2`).
+    assert!(
+        !message.contains("rendu impossible de la page /villes/"),
+        "{message}"
+    );
+    assert!(
+        message.contains("rendu impossible de la page /cas/\u{a0}:"),
+        "{message}"
+    );
+    assert!(message.contains("n’a pas été modifié"), "{message}");
+    assert_eq!(before, snapshot(&public));
+}
+
 #[test]
 fn autoescaping_stays_on_in_templates() {
     let site = fixture("mini");

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use tera::Value;
 
-use super::{Ctx, Memo, StepClocks, Theme, render_page, search};
+use super::{Cards, Ctx, Memo, StepClocks, Theme, render_page, search};
 use crate::analyse::Analysis;
 use crate::resolve::Site;
 
@@ -93,6 +93,7 @@ pub(crate) fn case_page(
         ix: &snapshot.analysis.indexes,
         an: &snapshot.analysis,
         memo: Memo::new(site, &snapshot.analysis),
+        cards: Cards::of(&snapshot.theme),
     };
     // The page as the full build makes it, its context given at once (the full build builds it
     // from the page's index and its Markdown, in `render_page`).
@@ -114,6 +115,10 @@ pub(crate) fn case_page(
         &StepClocks::default(),
     )
     .ok()?;
+    // A card that failed leaves the error to the full build, which reports it.
+    if !ctx.cards.take_failures().is_empty() {
+        return None;
+    }
     Some((page.output, bytes))
 }
 

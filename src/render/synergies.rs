@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::values::context::{IntoContext, Value, field, set};
 
 use super::opendata::SerializeEach;
-use super::{Ctx, Page, format_decimal, later, opportunity_cards_size, values};
+use super::{Card, Ctx, Page, format_decimal, later, opportunity_cards_size, values};
 use crate::analyse::{CityLink, Opportunity, OpportunityKind, RelatedCase};
 use crate::diagnostic::quoted;
 use crate::markdown::typography;
@@ -256,7 +256,11 @@ impl Ctx<'_> {
     /// A computed opportunity, with its sentence and links.
     pub(super) fn opportunity(&self, index: usize, o: &Opportunity) -> Value {
         self.memo.opportunities[index]
-            .get_or_init(|| self.build_opportunity(index, o))
+            .get_or_init(|| {
+                self.with_card(Card::Opportunity, self.build_opportunity(index, o), || {
+                    format!("de l’opportunité n°\u{a0}{}", index + 1)
+                })
+            })
             .clone()
     }
 
@@ -370,6 +374,20 @@ impl Ctx<'_> {
 
     /// An editorial opportunity, shaped like a computed one.
     fn editorial_opportunity(&self, index: usize, html: &str) -> Value {
+        self.memo.editorial_opportunities[index]
+            .get_or_init(|| {
+                let value = self.build_editorial_opportunity(index, html);
+                self.with_card(Card::Opportunity, value, || {
+                    format!(
+                        "de l’opportunité {}",
+                        quoted(&self.site.opportunities[index].slug)
+                    )
+                })
+            })
+            .clone()
+    }
+
+    fn build_editorial_opportunity(&self, index: usize, html: &str) -> Value {
         let site = self.site;
         let o = &site.opportunities[index];
         object!({
