@@ -99,6 +99,10 @@ fn opportunities_are_listed_and_filterable_without_javascript() {
     assert_eq!(all.matches("data-opportunite ").count(), 3, "{all}");
     let transfers = read(&public.join("opportunites/transfert/index.html"));
     assert_eq!(transfers.matches("data-opportunite ").count(), 1);
+    // Its inspiring case study is about two cities: one link to read, with both.
+    let to_read = section(&transfers, "À lire", "</dd>");
+    assert_eq!(hrefs(to_read), ["/cas/marque-avignon/"], "{to_read}");
+    assert!(to_read.ends_with("(Avignon, Le Pontet)"), "{to_read}");
     let carpentras = read(&public.join("opportunites/villes/carpentras/index.html"));
     assert_eq!(carpentras.matches("data-opportunite ").count(), 3);
     let avignon = read(&public.join("opportunites/villes/avignon/index.html"));

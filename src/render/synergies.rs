@@ -26,6 +26,19 @@ pub(super) const GRAPH_LINK_LIMIT: usize = 400;
 pub(super) const SECTION_LIMIT: usize = 5;
 pub(super) const STRATEGY_SECTION_LIMIT: usize = 50;
 
+/// The inspiring case studies of an opportunity, each once, in their first order, with the
+/// cities it inspires from (`inspirations` pairs a case study with one of its cities).
+fn inspiring_cases(inspirations: &[(usize, usize)]) -> Vec<(usize, Vec<usize>)> {
+    let mut cases: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &(case, city) in inspirations {
+        match cases.iter_mut().find(|(c, _)| *c == case) {
+            Some((_, cities)) => cities.push(city),
+            None => cases.push((case, vec![city])),
+        }
+    }
+    cases
+}
+
 /// The `limit` strongest of `candidates` (indexes into `all`), in their original order.
 /// Strongest: a transfer with more inspiring case studies and shared publics, a pooling with
 /// more cities, then neighbours closer together; ties keep the analysis order.
@@ -362,9 +375,10 @@ impl Ctx<'_> {
             "strategie": o.strategy.map(|s| self.strategy_link(s)),
             "strategie_slug": strategy.map(|s| s.slug.clone()).unwrap_or_default(),
             "public": o.public.map(|p| self.public_link(p)),
-            "inspirations": o.inspirations.iter().map(|&(case, city)| {
+            // A case study about several cities inspires from each: one link, with its cities.
+            "inspirations": inspiring_cases(&o.inspirations).into_iter().map(|(case, cities)| {
                 let mut value = self.case_summary(case);
-                set(&mut value, [("ville", self.city_link(city))]);
+                set(&mut value, [("villes", cities.into_iter().map(|c| self.city_link(c)).collect::<Vec<_>>().into_context())]);
                 value
             }).collect::<Vec<_>>(),
             "intercommunalite": o.epci.map(|e| self.epci_link(e)),
