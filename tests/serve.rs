@@ -682,6 +682,16 @@ fn every_cached_build_equals_a_build_from_scratch() {
         by_template.rendered >= 1 && by_template.rendered < pages / 2,
         "{by_template:?}"
     );
+    // A card's component, rendered once per card: the pages that list the card come out as a
+    // build from scratch makes them.
+    let components = "themes/default/templates/partials/composants.html";
+    edit(
+        &root.join(components),
+        r#"<article class="carte carte-cas">"#,
+        r#"<article class="carte carte-cas essai">"#,
+    );
+    let (by_card, _) = rebuild(&[components]);
+    assert!(by_card.rendered >= 3, "{by_card:?}");
     // The shared layout: every page.
     let base = "themes/default/templates/base.html";
     edit(&root.join(base), "<body>", "<body class=\"essai\">");
